@@ -1,0 +1,79 @@
+"""The per-build asset folder of a PDF: the book's processed images, checked and linked."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Mapping
+
+from ..model import LocalImage
+
+LOGGER = logging.getLogger("bookmaker.pdf")
+
+#: Media types the PDF embeds, with the first bytes their files must start with.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
+             "image/webp": ".webp"}
+
+
+def stage_images(images: Mapping[str, LocalImage], asset_dir: Path) -> dict[str, str]:
+    """Put every usable image of ``images`` into ``asset_dir``; return URL → file name.
+
+    The images stage writes processed files into its cache; the PDF reads only its
+    own folder, so each file is hard-linked (or copied) here first, and only when it
+    is a regular file whose bytes are the image its media type says. Anything else
+    (a symbolic link, a device, ``/etc/passwd`` dressed as a PNG) is left out with a
+    warning, and its figure keeps the caption alone.
+    """
+    staged: dict[str, str] = {}
+    names_by_source: dict[Path, str] = {}
+    for url in sorted(images):
+        image = images[url]
+        source = Path(image.path)
+        if source in names_by_source:
+            staged[url] = names_by_source[source]
+            continue
+        problem = _problem(image)
+        if problem:
+            LOGGER.warning("image %s left out of the PDF: %s", url, problem)
+            continue
+        name = "img-" + hashlib.sha256(str(source).encode()).hexdigest()[:20] \
+            + _SUFFIXES[image.media_type]
+        _link_or_copy(source, asset_dir / name)
+        names_by_source[source] = staged[url] = name
+    return staged
+
+
+def _problem(image: LocalImage) -> str | None:
+    """Why ``image`` cannot be embedded, or ``None`` when it can."""
+    signatures = _SIGNATURES.get(image.media_type)
+    if signatures is None:
+        return f"unsupported media type {image.media_type!r}"
+    try:
+        if not stat.S_ISREG(os.lstat(image.path).st_mode):
+            return f"{image.path} is not a regular file"
+        with open(image.path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        return f"cannot read {image.path} ({exc.strerror or exc})"
+    if not head.startswith(signatures):
+        return f"{image.path} is not a {image.media_type} file"
+    if image.media_type == "image/webp" and head[8:12] != b"WEBP":
+        return f"{image.path} is not a {image.media_type} file"
+    return None
+
+
+def _link_or_copy(source: Path, destination: Path) -> None:
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except OSError:
+        shutil.copyfile(source, destination, follow_symlinks=False)

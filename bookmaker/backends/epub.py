@@ -1,0 +1,280 @@
+"""EPUB 3 output through ebooklib: one XHTML file per article, two-level navigation."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import jinja2
+import markupsafe
+from ebooklib import epub
+from lxml import etree
+
+from .. import render
+from ..atomic import atomic_path
+from ..cover import COVER_MEDIA_TYPE, render_cover
+from ..errors import BuildError
+from ..labels import is_chinese, labels_for
+from ..model import Article, Book, Chapter, LocalImage
+from ..options import Options
+from ._epub_package import FileItem, PackageWriter, RenderedDocument
+
+log = logging.getLogger(__name__)
+
+#: Namespace of bookmaker's book identifiers: uuid5(namespace, title + content hashes).
+BOOK_ID_NAMESPACE = uuid.UUID("5f0c4f7e-2b8a-5d8e-9a51-6b6f6f6b6d6b")
+
+#: Image types every EPUB 3 reading system must show (core media types).
+IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
+                    "image/webp": "webp", "image/svg+xml": "svg"}
+
+#: Stylesheets in cascade order: the shared typography, then the e-reader specifics.
+STYLESHEETS = (*render.BASE_STYLESHEETS, "epub.css")
+
+#: Every content document sits in ``text/``; these are their paths from there.
+_STYLE_LINKS = [f"../styles/{name}" for name in STYLESHEETS]
+
+
+@dataclass(frozen=True)
+class _Image:
+    """An embedded image: where it goes in the package and where it comes from."""
+
+    href: str
+    uid: str
+    source: LocalImage
+
+
+class _Layout:
+    """Where each document and image of the book goes inside the package.
+
+    Names are ASCII and follow reading order (``text/c001.xhtml``,
+    ``text/a0001-<hash>.xhtml``), so the same book always gives the same names.
+    """
+
+    def __init__(self, book: Book) -> None:
+        articles = list(book.articles)
+        chapter_digits = max(3, len(str(len(book.chapters))))
+        article_digits = max(4, len(str(len(articles))))
+        self.chapters = [f"c{n:0{chapter_digits}d}" for n in range(1, len(book.chapters) + 1)]
+        self.articles = [f"a{n:0{article_digits}d}" for n in range(1, len(articles) + 1)]
+        self.article_files = [f"text/{uid}-{article.content_hash[:12]}.xhtml"
+                              for uid, article in zip(self.articles, articles)]
+        self._article_index = {id(article): n for n, article in enumerate(articles)}
+        self._chapter_index = {id(chapter): n for n, chapter in enumerate(book.chapters)}
+        self.images = _embeddable_images(book)
+
+    def article_file(self, article: Article) -> str:
+        return self.article_files[self._article_index[id(article)]]
+
+    def chapter_file(self, chapter: Chapter) -> str:
+        return f"text/{self.chapters[self._chapter_index[id(chapter)]]}.xhtml"
+
+    def context(self, book: Book) -> render.RenderContext:
+        """How the shared templates link from one ``text/`` document to another."""
+        return render.RenderContext(
+            book=book,
+            article_href=lambda article: self.article_file(article).removeprefix("text/"),
+            chapter_href=lambda chapter: self.chapter_file(chapter).removeprefix("text/"),
+            image_src=lambda url: f"../{self.images[url].href}" if url in self.images else None,
+            link_footnotes=False,
+            labels=labels_for(book.language),
+        )
+
+
+def _embeddable_images(book: Book) -> dict[str, _Image]:
+    """The images the articles use that can go into the book, by remote URL.
+
+    Identical files share one entry; a missing file or a type that reading systems
+    need not support is left out, and its figure keeps the caption only.
+    """
+    images: dict[str, _Image] = {}
+    by_digest: dict[str, _Image] = {}
+    for article in book.articles:
+        for url in article.image_urls:
+            local = book.images.get(url)
+            if url in images or local is None:
+                continue
+            extension = IMAGE_EXTENSIONS.get(local.media_type)
+            if extension is None:
+                log.warning("%s: image type %s cannot go into an EPUB; caption kept",
+                            url, local.media_type)
+                continue
+            try:
+                with open(local.path, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+            except OSError as exc:
+                log.warning("%s: image file unreadable (%s); caption kept", url, exc)
+                continue
+            images[url] = by_digest.setdefault(
+                digest, _Image(f"images/{digest}.{extension}", f"img-{digest}", local))
+    return images
+
+
+def book_identifier(book: Book) -> str:
+    """``urn:uuid:`` of a uuid5 of the title and the sorted article content hashes."""
+    hashes = sorted(article.content_hash for article in book.articles)
+    name = "\n".join([book.title, *hashes])
+    return f"urn:uuid:{uuid.uuid5(BOOK_ID_NAMESPACE, name)}"
+
+
+def modification_time(book: Book) -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set, else the newest article's time; never "now"."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise BuildError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, "
+                             f"got {epoch!r}") from None
+    newest = book.last_published
+    assert newest is not None, "an empty book has no modification time"
+    return newest.astimezone(timezone.utc)
+
+
+class EpubBackend:
+    """Writes a book as an EPUB 3 file (with an NCX for older readers)."""
+
+    #: ``--format`` value that selects this backend.
+    name = "epub"
+    #: Suffix of the file written.
+    suffix = ".epub"
+
+    def write(self, book: Book, target: Path, options: Options) -> Path:
+        """Write ``book`` to ``target`` atomically; a failure leaves ``target`` as it was."""
+        if book.article_count == 0:
+            raise BuildError("no articles to build")
+        target = Path(target)
+        package = assemble(book)
+        modified = modification_time(book)
+        try:
+            with atomic_path(target) as temporary:
+                writer = PackageWriter(temporary, package, modified)
+                writer.process()
+                writer.write()
+        except (OSError, zipfile.LargeZipFile) as exc:
+            raise BuildError(f"{target}: cannot write the EPUB: {exc}") from exc
+        return target
+
+
+def assemble(book: Book) -> epub.EpubBook:
+    """The ebooklib book: metadata, stylesheets, cover, pages, images, navigation, spine.
+
+    Pages are rendered later, while the writer stores them.
+    """
+    layout = _Layout(book)
+    context = layout.context(book)
+    labels = labels_for(book.language)
+    package = epub.EpubBook()
+    _add_metadata(package, book)
+
+    for name in STYLESHEETS:
+        package.add_item(epub.EpubItem(uid=f"style-{name.removesuffix('.css')}",
+                                       file_name=f"styles/{name}", media_type="text/css",
+                                       content=render.read_stylesheet(name).encode("utf-8")))
+
+    package.set_cover(f"images/cover.{IMAGE_EXTENSIONS[COVER_MEDIA_TYPE]}",
+                      render_cover(book), create_page=False)
+    cover = _page(package, "cover", "text/cover.xhtml", labels["cover"], book.language,
+                  lambda: _cover_body(book), body_class="cover-page", epub_type="cover")
+    title_page = _page(package, "title-page", "text/title.xhtml", labels["title_page"],
+                       book.language, lambda: render.render_title_page(book),
+                       body_class="title-page-body", epub_type="titlepage")
+    toc_page = _page(package, "toc-page", "text/toc.xhtml", labels["contents"],
+                     book.language, lambda: render.render_toc(book, context),
+                     body_class="toc-page")
+    spine: list[epub.EpubItem] = [cover, title_page, toc_page]
+    toc: list[tuple[epub.Section, list[epub.Link]]] = []
+    article_names = iter(zip(layout.articles, layout.article_files))
+    for chapter_uid, chapter in zip(layout.chapters, book.chapters):
+        opener = _page(package, chapter_uid, layout.chapter_file(chapter), chapter.title,
+                       book.language, _chapter_renderer(chapter, context),
+                       body_class="chapter-page", epub_type="bodymatter chapter")
+        spine.append(opener)
+        links = []
+        for article in chapter.articles:
+            uid, file_name = next(article_names)
+            page = _page(package, uid, file_name, article.title, article.language,
+                         _article_renderer(article, context), body_class="article-page")
+            spine.append(page)
+            links.append(epub.Link(file_name, _nav_label(article.title, article.url),
+                                   f"nav-{uid}"))
+        toc.append((epub.Section(_nav_label(chapter.title, chapter.key),
+                                 layout.chapter_file(chapter)), links))
+
+    for image in dict.fromkeys(layout.images.values()):
+        package.add_item(FileItem(image.uid, image.href, image.source.media_type,
+                                  image.source.path))
+
+    nav = epub.EpubNav(title=labels["contents"])
+    for name in STYLESHEETS:
+        nav.add_link(href=f"styles/{name}", rel="stylesheet", type="text/css")
+    package.add_item(nav)
+    package.add_item(epub.EpubNcx())
+    package.toc = toc
+    package.guide = [
+        {"type": "cover", "href": cover.file_name, "title": labels["cover"]},
+        {"type": "toc", "href": toc_page.file_name, "title": labels["contents"]},
+        {"type": "text", "href": toc[0][0].href, "title": labels["start"]},
+    ]
+    package.spine = spine
+    return package
+
+
+def _add_metadata(package: epub.EpubBook, book: Book) -> None:
+    view = render.book_view(book)
+    package.set_identifier(book_identifier(book))
+    package.set_title(book.title)
+    package.set_language(book.language)
+    package.set_direction("ltr")
+    for n, publisher in enumerate(book.publishers):
+        package.add_author(publisher, uid=f"creator{n}")
+        package.add_metadata("DC", "publisher", publisher)
+    package.add_metadata("DC", "date", book.last_published.astimezone(timezone.utc)
+                         .strftime("%Y-%m-%dT%H:%M:%SZ"))
+    separator = "，" if is_chinese(book.language) else "; "
+    package.add_metadata("DC", "description",
+                         f"{view['date_range']}{separator}{view['count_line']}")
+    for section in dict.fromkeys(a.section for a in book.articles if a.section):
+        package.add_metadata("DC", "subject", section)
+
+
+def _page(package: epub.EpubBook, uid: str, file_name: str, title: str, lang: str,
+          body, *, body_class: str, epub_type: str | None = None) -> RenderedDocument:
+    """Add one XHTML document, rendered from ``body()`` when it is written."""
+    def document() -> str:
+        return render.render_page(body(), title=title, lang=lang,
+                                  stylesheets=_STYLE_LINKS, body_class=body_class,
+                                  epub_type=epub_type)
+
+    return package.add_item(RenderedDocument(uid, file_name, document))
+
+
+def _article_renderer(article: Article, context: render.RenderContext):
+    def body() -> str:
+        try:
+            return render.render_article(article, context)
+        except (etree.XMLSyntaxError, jinja2.TemplateError) as exc:
+            raise BuildError(f"{article.source_path}: cannot render the article: {exc}") \
+                from exc
+    return body
+
+
+def _chapter_renderer(chapter: Chapter, context: render.RenderContext):
+    return lambda: render.render_chapter_opener(chapter, context)
+
+
+def _cover_body(book: Book) -> str:
+    source = f"../images/cover.{IMAGE_EXTENSIONS[COVER_MEDIA_TYPE]}"
+    return (f'<div class="cover"><img class="cover-image" src="{source}" '
+            f'alt="{markupsafe.escape(book.title)}"/></div>')
+
+
+def _nav_label(title: str, fallback: str) -> str:
+    """Navigation entries need text; an untitled item shows its address or key."""
+    return " ".join(title.split()) or fallback

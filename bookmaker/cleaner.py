@@ -1,0 +1,350 @@
+"""Make untrusted article HTML safe and well-formed: an nh3 allow-list, then lxml restructuring."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import lxml.html
+import nh3
+from lxml import etree
+
+#: Elements an article body may keep (``h1`` is allowed only to be demoted to ``h2``).
+BODY_TAGS = frozenset({
+    "p", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "blockquote", "q",
+    "cite", "code", "pre", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "table",
+    "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "figure", "figcaption", "img",
+    "small", "span", "abbr", "hr", "dl", "dt", "dd",
+})
+#: Elements that frame an article (byline, dateline, body, footer); kept only while the
+#: reader takes the article apart, then unwrapped.
+FRAME_TAGS = frozenset({"address", "time", "section", "footer", "h1"})
+#: Elements removed together with everything inside them. Their text is code, styling
+#: or form furniture, never article prose.
+DROPPED_WITH_CONTENT = frozenset({
+    "script", "style", "iframe", "object", "embed", "applet", "form", "button", "select",
+    "textarea", "template", "noscript", "noembed", "noframes", "frameset", "frame", "svg",
+    "math", "title", "xmp", "canvas", "audio", "video",
+})
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "abbr": {"title"},
+    "time": {"datetime", "pudate"},
+}
+LINK_SCHEMES = ("http", "https", "mailto")
+IMAGE_SCHEMES = ("http", "https")
+
+INLINE_TAGS = frozenset({
+    "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "q", "cite", "code",
+    "small", "span", "abbr", "img",
+})
+VOID_TAGS = frozenset({"br", "hr", "img"})
+#: Blocks that may hold only phrasing content (text and inline elements).
+PHRASING_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "pre", "dt"})
+#: Elements that may hold blocks as well as text: where a figure may stand.
+FLOW_CONTAINERS = frozenset({"div", "blockquote", "li", "dd", "td", "th", "figure",
+                             "figcaption", "caption"})
+#: Where leading and trailing blank space and line breaks mean nothing.
+TRIMMED_TAGS = PHRASING_BLOCKS - {"pre"} | {"li", "dd", "td", "th", "figcaption", "caption"}
+
+# Characters XML 1.0 forbids, plus C1 controls and noncharacters (no text has them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+#: A line break or no-break space between two CJK characters: a browser would draw it
+#: as a space, which Chinese does not have (CSS Text 3 drops such line breaks too).
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?:[ \t]*\n[ \t\n]*|\u00a0+)(?=[{_CJK}])")
+_BLANK = " \t\n\r\f\u00a0\u3000"
+
+
+def strip_invalid_chars(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", text)
+
+
+def sanitize(html: str) -> lxml.html.HtmlElement:
+    """Parse untrusted ``html`` through the allow-list into a ``<div>`` of safe elements.
+
+    The article frame (address, time, section, footer) survives so the reader can find
+    the parts; :func:`clean_tree` later reduces a part to :data:`BODY_TAGS`.
+    """
+    cleaned = nh3.clean(
+        strip_invalid_chars(html),
+        tags=set(BODY_TAGS | FRAME_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes=_ATTRIBUTES,
+        url_schemes=set(LINK_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )
+    # Character references such as &#1; come out of the sanitizer as the raw character.
+    cleaned = strip_invalid_chars(cleaned)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    return lxml.html.fragment_fromstring(cleaned, create_parent="div", parser=parser)
+
+
+def safe_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    """``value`` as an absolute URL with one of ``schemes``, or ``None``.
+
+    A protocol-relative address (``//host/x``) is read as https; relative addresses
+    have no base here and are refused.
+    """
+    if not value:
+        return None
+    url = value.strip().replace(" ", "%20")
+    if url.startswith("//"):
+        url = "https:" + url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        return None
+    if scheme in ("http", "https") and not parts.hostname:
+        return None
+    if scheme == "mailto" and not parts.path.strip():
+        return None
+    return url
+
+
+def clean_tree(root: lxml.html.HtmlElement) -> None:
+    """Reduce ``root``'s descendants to :data:`BODY_TAGS` with safe attributes, in place."""
+    for element in list(root.iterdescendants()):
+        if not isinstance(element.tag, str):
+            drop_keeping_tail(element)
+            continue
+        tag = element.tag
+        if tag == "h1":
+            element.tag = tag = "h2"
+        if tag not in BODY_TAGS:
+            unwrap(element)
+            continue
+        _clean_attributes(element)
+        if tag == "a" and "href" not in element.attrib:
+            unwrap(element)
+
+
+def _clean_attributes(element: lxml.html.HtmlElement) -> None:
+    allowed = _ATTRIBUTES.get(element.tag, set())
+    for name in list(element.attrib):
+        if name not in allowed:
+            del element.attrib[name]
+    if element.tag == "a":
+        _set_or_delete(element, "href", safe_url(element.get("href"), LINK_SCHEMES))
+    elif element.tag == "img":
+        _set_or_delete(element, "src", safe_url(element.get("src"), IMAGE_SCHEMES))
+        for name in ("width", "height"):
+            _set_or_delete(element, name, _dimension(element.get(name)))
+    elif element.tag in ("td", "th"):
+        for name in ("colspan", "rowspan"):
+            _set_or_delete(element, name, _dimension(element.get(name)))
+
+
+def _dimension(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value if value.isdigit() and 0 < int(value) < 100_000 else None
+
+
+def _set_or_delete(element: etree._Element, name: str, value: str | None) -> None:
+    if value is None:
+        element.attrib.pop(name, None)
+    else:
+        element.set(name, value)
+
+
+def fix_structure(root: lxml.html.HtmlElement) -> None:
+    """Make the content model valid: no blocks in phrasing, lists hold items, and so on."""
+    # Reversed document order visits descendants before their ancestors.
+    for element in reversed(list(root.iterdescendants())):
+        tag = element.tag
+        if tag in INLINE_TAGS and _has_block_child(element):
+            # A link or emphasis around whole paragraphs: keep the paragraphs.
+            unwrap(element)
+        elif tag in PHRASING_BLOCKS:
+            while _has_block_child(element):
+                for child in list(element):
+                    if child.tag not in INLINE_TAGS:
+                        unwrap(child)
+    for element in list(root.iterdescendants()):
+        parent = element.getparent()
+        tag = element.tag
+        if tag in ("ul", "ol"):
+            _wrap_strays(element, {"li"}, "li")
+        elif tag == "dl":
+            _wrap_strays(element, {"dt", "dd"}, "dd")
+        elif tag == "li" and parent.tag not in ("ul", "ol"):
+            _wrap_in_list(element)
+        elif tag in ("dt", "dd", "figcaption", "caption") and parent.tag not in _OWNERS[tag]:
+            element.tag = "p"
+    wrap_inline_runs(root)
+
+
+_OWNERS = {"dt": ("dl",), "dd": ("dl",), "figcaption": ("figure",), "caption": ("table",)}
+
+
+def _has_block_child(element: etree._Element) -> bool:
+    return any(child.tag not in INLINE_TAGS for child in element)
+
+
+def _wrap_strays(parent: etree._Element, allowed: set[str], wrapper: str) -> None:
+    """Put every run of text and other elements of ``parent`` into a ``wrapper``."""
+    _wrap_runs(parent, lambda child: child.tag not in allowed, wrapper)
+
+
+def _wrap_in_list(item: etree._Element) -> None:
+    previous = item.getprevious()
+    if previous is not None and previous.tag == "ul" and not (previous.tail or "").strip():
+        previous.tail = None
+        previous.append(item)
+        return
+    listing = etree.Element("ul")
+    item.addprevious(listing)
+    listing.tail = item.tail
+    item.tail = None
+    listing.append(item)
+
+
+def wrap_inline_runs(parent: etree._Element) -> None:
+    """Put runs of text and inline elements directly in ``parent`` into paragraphs."""
+    _wrap_runs(parent, lambda child: child.tag in INLINE_TAGS, "p")
+
+
+def _wrap_runs(parent: etree._Element, belongs, wrapper: str) -> None:
+    """Move each run of loose text and children that ``belongs`` accepts into a new element.
+
+    Blank text between the kept elements is dropped: it carries nothing between blocks.
+    """
+    nodes: list[str | etree._Element] = []
+    if parent.text:
+        nodes.append(parent.text)
+    for child in parent:
+        nodes.append(child)
+        if child.tail:
+            nodes.append(child.tail)
+    parent.text = None
+    for child in list(parent):
+        child.tail = None
+        parent.remove(child)
+    run: list[str | etree._Element] = []
+    for node in nodes + [None]:
+        if node is not None and (isinstance(node, str) or belongs(node)):
+            run.append(node)
+            continue
+        if any(isinstance(n, etree._Element) or n.strip(_BLANK) for n in run):
+            box = etree.SubElement(parent, wrapper)
+            for item in run:
+                append_node(box, item)
+        run = []
+        if node is not None:
+            parent.append(node)
+
+
+def append_node(parent: etree._Element, node: str | etree._Element) -> None:
+    """Append a text or element node at the end of ``parent``'s content."""
+    if isinstance(node, str):
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + node
+        else:
+            parent.text = (parent.text or "") + node
+    else:
+        parent.append(node)
+
+
+def unwrap(element: etree._Element) -> None:
+    """Replace ``element`` by its content (text and children), keeping the text after it."""
+    parent = element.getparent()
+    if element.text:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.text
+        else:
+            parent.text = (parent.text or "") + element.text
+        element.text = None
+    index = parent.index(element)
+    for offset, child in enumerate(list(element)):
+        parent.insert(index + offset, child)
+    drop_keeping_tail(element)
+
+
+def drop_keeping_tail(element: etree._Element) -> None:
+    """Remove ``element`` and its content, keeping the text that follows it."""
+    parent = element.getparent()
+    tail = element.tail
+    previous = element.getprevious()
+    parent.remove(element)
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def tidy(root: etree._Element) -> None:
+    """Trim blocks, drop empty ones and meaningless line breaks, close CJK gaps."""
+    for element in reversed(list(root.iterdescendants())):
+        if element.tag in TRIMMED_TAGS:
+            trim_block(element)
+        if element.tag in ("p", "a", "span", "em", "strong", "b", "i", "u", "s", "small",
+                           "h2", "h3", "h4", "h5", "h6", "sub", "sup", "q", "cite", "abbr"):
+            if _is_empty(element):
+                drop_keeping_tail(element)
+    for element in root.iter():
+        if element.tag == "pre" or any(a.tag == "pre" for a in element.iterancestors()):
+            continue
+        if element.text:
+            element.text = _SPACE_BETWEEN_CJK.sub("", element.text)
+        if element.tail and element is not root:
+            element.tail = _SPACE_BETWEEN_CJK.sub("", element.tail)
+
+
+def trim_block(element: etree._Element) -> None:
+    """Drop leading and trailing blank text and ``<br>``s of a block."""
+    while True:
+        element.text = (element.text or "").lstrip(_BLANK) or None
+        if element.text is None and len(element) and element[0].tag == "br":
+            drop_keeping_tail(element[0])
+            continue
+        break
+    while len(element):
+        last = element[-1]
+        last.tail = (last.tail or "").rstrip(_BLANK) or None
+        if last.tail is None and last.tag == "br":
+            element.remove(last)
+            continue
+        break
+    if not len(element):
+        element.text = (element.text or "").rstrip(_BLANK) or None
+
+
+def _is_empty(element: etree._Element) -> bool:
+    if (element.text or "").strip(_BLANK):
+        return False
+    for child in element.iter():
+        if child is not element and (child.tag in ("img", "hr")
+                                     or (child.text or "").strip(_BLANK)
+                                     or (child.tail or "").strip(_BLANK)):
+            return False
+    return True
+
+
+def plain_text(element: etree._Element) -> str:
+    """The text of ``element`` with runs of blank space collapsed, trimmed."""
+    return collapse_space("".join(element.itertext()))
+
+
+def collapse_space(text: str) -> str:
+    return re.sub(f"[{_BLANK}]+", " ", text).strip()
+
+
+def inner_xhtml(element: etree._Element) -> str:
+    """The content of ``element`` (not the element itself) serialised as XHTML."""
+    for node in element.iter():
+        if node.tag not in VOID_TAGS and node.text is None and not len(node):
+            # ``<p/>`` is fine XML, but an HTML parser reads it as an unclosed <p>.
+            node.text = ""
+    text = etree.tostring(element, encoding="unicode", method="xml", with_tail=False)
+    start = text.index(">") + 1
+    return text[start:text.rindex("<")]

@@ -1,0 +1,216 @@
+"""Turn an article file's bytes into text: byte-order marks, UTF-8, then Chinese legacy encodings."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+#: Byte-order marks, longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+#: Codec to use for a detector's answer. GB2312 and GBK are subsets of GB18030 and Big5
+#: of Big5-HKSCS, so decoding with the larger set never fails where the smaller works.
+_CODEC_FOR_LABEL = {
+    "gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "ms936": "gb18030",
+    "euc_cn": "gb18030", "gb18030": "gb18030",
+    "big5": "big5hkscs", "cp950": "big5hkscs", "big5hkscs": "big5hkscs", "big5_tw": "big5hkscs",
+}
+
+#: C0 control bytes that never occur in text (tab, newlines, form feed and ESC excluded,
+#: ESC because ISO-2022 encodings use it).
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1B))
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+#: More than this share of control characters means the file is not text.
+_BINARY_SHARE = 0.02
+#: A detected legacy Chinese decoding must be at least this share "common" characters.
+_COMMON_SHARE = 0.7
+#: How many characters of a candidate decoding are scored (enough to decide, fast).
+_SCORE_SAMPLE = 4000
+
+_LINE_BREAKS = re.compile(r"\r\n?")
+
+
+class DecodingError(ValueError):
+    """The bytes are not text this reader can trust; ``str(error)`` is the reason."""
+
+
+def decode_text(data: bytes) -> str:
+    """The text of ``data`` with LF line ends; raises :class:`DecodingError` with a reason."""
+    if not data.strip():
+        raise DecodingError("empty file")
+    text = _decode_marked(data)
+    if text is None:
+        text = _decode_unmarked(data)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if _control_share(text) > _BINARY_SHARE:
+        raise DecodingError("not text (binary data)")
+    text = _LINE_BREAKS.sub("\n", text)
+    if not text.strip():
+        raise DecodingError("empty file")
+    return text
+
+
+def _decode_marked(data: bytes) -> str | None:
+    """Decode by byte-order mark, or ``None`` when there is none."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(codec)
+            except UnicodeDecodeError as error:
+                raise DecodingError(
+                    f"undecodable: invalid {codec.upper()} after its byte-order mark "
+                    f"(byte {error.start + len(bom)})") from None
+    return None
+
+
+def _decode_unmarked(data: bytes) -> str:
+    utf16 = _sniff_utf16(data)
+    if utf16 is not None:
+        return utf16
+    head = data[:65536]
+    if sum(head.count(b) for b in _CONTROL_BYTES) > _BINARY_SHARE * len(head):
+        raise DecodingError("not text (binary data)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    damaged = _damaged_utf8(data)
+    if damaged:
+        raise DecodingError(
+            f"undecodable: only decodes with replacement characters "
+            f"({_count(damaged, 'invalid UTF-8 sequence')})")
+    text = _decode_chinese(data)
+    if text is None:
+        text = _decode_detected(data)
+    if text is None:
+        raise DecodingError("undecodable: only decodes with replacement characters")
+    return text
+
+
+def _sniff_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark, recognised by the zero bytes of its ASCII."""
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs < 2 or b"\x00" not in head:
+        return None
+    even = head[0::2].count(0)
+    odd = head[1::2].count(0)
+    for zeros, others, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= 0.3 * pairs and others <= 0.01 * pairs:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _damaged_utf8(data: bytes) -> int:
+    """How many bad sequences a file that is otherwise clearly UTF-8 has (0: not UTF-8).
+
+    Valid multi-byte UTF-8 sequences almost never occur by chance in GBK or Big5, so a
+    file whose non-ASCII characters are mostly valid UTF-8 is damaged UTF-8, and guessing
+    another encoding for it would only produce nonsense.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    return bad if good >= 4 * bad else 0
+
+
+def _decode_chinese(data: bytes) -> str | None:
+    """GB18030 or Big5-HKSCS, whichever strict decoding reads as common Chinese."""
+    best: tuple[float, str] | None = None
+    for codec, is_common in _CHINESE_CODECS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            _refuse_if_damaged(data, codec, is_common)
+            continue
+        score = _common_share(text, is_common)
+        # Ties go to GB18030: the archive is mostly Simplified Chinese.
+        if best is None or score > best[0]:
+            best = (score, text)
+    if best is not None and best[0] >= _COMMON_SHARE:
+        return best[1]
+    return None
+
+
+def _refuse_if_damaged(data: bytes, codec: str, is_common) -> None:
+    """Refuse a file that reads as common Chinese in ``codec`` but for a few bad bytes.
+
+    Without this, the detector would find some single-byte encoding that "fits" and
+    turn the whole article into nonsense.
+    """
+    text = data.decode(codec, errors="replace")
+    bad = text.count("\ufffd")
+    if bad and _common_share(text.replace("\ufffd", ""), is_common) >= _COMMON_SHARE:
+        raise DecodingError(f"undecodable: only decodes with replacement characters "
+                            f"({_count(bad, f'invalid {codec.upper()} sequence')})")
+
+
+def _decode_detected(data: bytes) -> str | None:
+    """Whatever charset-normalizer trusts, decoded strictly; ``None`` when nothing fits."""
+    from charset_normalizer import from_bytes  # slow to import; rarely needed
+
+    match = from_bytes(data).best()
+    if match is None:
+        return None
+    label = match.encoding.lower().replace("-", "_")
+    codec = _CODEC_FOR_LABEL.get(label, label)
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _common_share(text: str, is_common) -> float:
+    """Share of the non-ASCII characters of ``text`` that ``is_common`` accepts."""
+    total = common = 0
+    for ch in text:
+        if ch <= "\x7f" or ch.isspace():
+            continue
+        total += 1
+        common += is_common(ch)
+        if total >= _SCORE_SAMPLE:
+            break
+    return common / total if total else 0.0
+
+
+def _common_in_gb(ch: str) -> bool:
+    """GB2312 punctuation rows or its first level (the 3,755 most used characters)."""
+    try:
+        lead = ch.encode("gb2312")[0]
+    except UnicodeEncodeError:
+        return False
+    return lead in (0xA1, 0xA3) or 0xB0 <= lead <= 0xD7
+
+
+def _common_in_big5(ch: str) -> bool:
+    """Big5 punctuation rows or its first level (the 5,401 most used characters)."""
+    try:
+        encoded = ch.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    if len(encoded) != 2:
+        return False
+    code = encoded[0] << 8 | encoded[1]
+    return 0xA140 <= code <= 0xA3BF or 0xA440 <= code <= 0xC67E
+
+
+_CHINESE_CODECS = (("gb18030", _common_in_gb), ("big5hkscs", _common_in_big5))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _control_share(text: str) -> float:
+    sample = text[:65536]
+    return len(_CONTROL_CHARS.findall(sample)) / len(sample) if sample else 0.0

@@ -1,0 +1,69 @@
+"""Find installed CJK fonts through fontconfig, and say how to get one when none is."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BuildError
+
+#: What to run on Debian/Ubuntu when no CJK font is installed.
+INSTALL_HINT = "sudo apt-get install fonts-noto-cjk"
+
+#: Families tried in order; the first one fontconfig really has wins.
+SERIF_FAMILIES = ("Noto Serif CJK SC", "Source Han Serif SC", "Noto Serif SC")
+SANS_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC",
+                 "WenQuanYi Zen Hei", "Droid Sans Fallback")
+
+
+@dataclass(frozen=True)
+class FontFile:
+    """One font face on disk (``index`` selects a face inside a .ttc collection)."""
+
+    family: str
+    path: Path
+    index: int = 0
+
+
+def _fc_match(family: str, bold: bool = False) -> FontFile | None:
+    if shutil.which("fc-match") is None:
+        return None
+    weight = ":weight=bold" if bold else ""
+    result = subprocess.run(
+        ["fc-match", "--format=%{family[0]}\t%{file}\t%{index}", f"{family}:lang=zh-cn{weight}"],
+        capture_output=True, text=True, check=False,
+    )
+    found, _, rest = result.stdout.partition("\t")
+    path, _, index = rest.partition("\t")
+    # fc-match always answers with *some* font; only an exact family match counts.
+    if result.returncode != 0 or found.strip().lower() != family.lower() or not path:
+        return None
+    return FontFile(found.strip(), Path(path), int(index or 0))
+
+
+@functools.lru_cache(maxsize=None)
+def find_cjk_font(style: str = "sans", bold: bool = False) -> FontFile | None:
+    """The first installed CJK font of ``style`` ("sans" or "serif"), falling back to
+    the other style; ``None`` when the system has no CJK font at all. With ``bold``,
+    fontconfig's closest bold face (the regular one when a family has no bold)."""
+    first, second = (SANS_FAMILIES, SERIF_FAMILIES) if style == "sans" else (
+        SERIF_FAMILIES, SANS_FAMILIES)
+    for family in first + second:
+        font = _fc_match(family, bold)
+        if font and font.path.exists():
+            return font
+    return None
+
+
+def require_cjk_font(style: str = "sans", bold: bool = False) -> FontFile:
+    """Like :func:`find_cjk_font`, but a missing font is a :class:`BuildError` saying
+    how to install one."""
+    font = find_cjk_font(style, bold)
+    if font is None:
+        raise BuildError(
+            f"no CJK font found through fontconfig (tried {', '.join(SERIF_FAMILIES + SANS_FAMILIES)}); "
+            f"install one with: {INSTALL_HINT}")
+    return font

@@ -1,0 +1,316 @@
+"""Read archived article files into :class:`Article`s: header lines, frame, body, footer."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from . import cleaner
+from .decoding import DecodingError, decode_text
+from .errors import ArticleError, UsageError
+from .figures import build_figures, collect_figures, figure_from_element
+from .footer import split_footer
+from .language import detect_language
+from .model import Article, Footer
+from .sections import section_for_url
+
+#: File name endings of article files when a folder is searched.
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+#: Larger files are refused unread: no article is this long, and reading one would
+#: only cost memory.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: ``<time datetime>`` values carry no offset. The seed's (04:39) is earlier than its
+#: archive stamp (09:07Z) only when read as Beijing time, so they are taken as that.
+DATELINE_ZONE = ZoneInfo("Asia/Shanghai")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_STAMP = re.compile(r"^(?:<!--)?\s*(\d+)\s*(?:-->)?$")
+_RULE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_AUTHOR_SEPARATORS = re.compile(r"\s*(?:[,，;；、/&]|\band\b)\s*", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(r"^(?:by|文)\s*[:：]?\s+", re.IGNORECASE)
+_BLANK = re.compile(r"\s+")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def iter_source_files(sources: Iterable[Path]) -> list[Path]:
+    """The article files named by ``sources``: files as given, folders searched.
+
+    A folder is searched recursively for :data:`ARTICLE_SUFFIXES` files, skipping hidden
+    files and folders, in path order. Raises :class:`UsageError` for a path that does not
+    exist or a folder without article files.
+    """
+    found: dict[Path, Path] = {}
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            files = _article_files(path)
+            if not files:
+                raise UsageError(f"no article files in {path}")
+        elif path.is_file():
+            files = [path]
+        elif path.exists() or path.is_symlink():
+            raise UsageError(f"not a file or folder: {path}")
+        else:
+            raise UsageError(f"no such file or folder: {path}")
+        for file in files:
+            found.setdefault(file.resolve(), file)
+    return list(found.values())
+
+
+def _article_files(folder: Path) -> list[Path]:
+    files = []
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for name in names:
+            path = Path(directory, name)
+            if (not name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES
+                    and path.is_file()):
+                files.append(path)
+    return sorted(files, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def parse_file(path: Path) -> Article:
+    """Read and parse the article file at ``path``; raises :class:`ArticleError` only."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ArticleError(path, f"too large ({size // (1024 * 1024)} MB; "
+                                     f"the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ArticleError(path, f"cannot read: {error.strerror or error}") from None
+    return parse_bytes(data, path)
+
+
+def parse_bytes(data: bytes, path: Path) -> Article:
+    """Parse the bytes of one article file; ``path`` names it in errors and the result."""
+    path = Path(path)
+    try:
+        text = cleaner.strip_invalid_chars(decode_text(data))
+    except DecodingError as error:
+        raise ArticleError(path, str(error)) from None
+    header = _read_header(text, path)
+    root = cleaner.sanitize(header.rest)
+    address, dateline, lead, body, footer_root = _take_apart(root)
+
+    dateline_text = cleaner.plain_text(dateline) if dateline is not None else ""
+    dateline_value = ""
+    if dateline is not None:
+        dateline_value = (dateline.get("datetime") or dateline.get("pudate") or "").strip()
+    published, warnings = _published(header, dateline_value, path)
+
+    _clean_body(body)
+    figures = collect_figures(body)
+    body_text = "".join(body.itertext())
+    body_xhtml = cleaner.inner_xhtml(body)
+    footer = _clean_footer(footer_root)
+    section, section_key = section_for_url(header.url)
+    return Article(
+        title=header.title,
+        url=header.url,
+        published=published,
+        authors=_authors(cleaner.plain_text(address)) if address is not None else (),
+        dateline_text=dateline_text,
+        dateline_value=dateline_value,
+        lead_figure=figure_from_element(lead) if lead is not None else None,
+        body=body_xhtml,
+        figures=figures,
+        footer=footer,
+        section=section,
+        section_key=section_key,
+        language=detect_language(header.title + "\n" + body_text, header.url),
+        source_path=path,
+        content_hash=_content_hash(header.title, body_xhtml, footer),
+        warnings=tuple(warnings),
+    )
+
+
+class _Header:
+    """What the Markdown lines before the HTML say."""
+
+    def __init__(self, stamp: datetime | None, stamp_problem: str, title: str, url: str,
+                 rest: str) -> None:
+        self.stamp = stamp
+        self.stamp_problem = stamp_problem
+        self.title = title
+        self.url = url
+        self.rest = rest
+
+
+def _read_header(text: str, path: Path) -> _Header:
+    lines = text.split("\n")
+    index = _skip_blank(lines, 0)
+    first = lines[index].strip() if index < len(lines) else ""
+    stamp: datetime | None = None
+    problem = ""
+    if _parse_title_line(first) is not None:
+        problem = "line 1 has no timestamp"
+    else:
+        stamp = _stamp_time(first)
+        if stamp is None:
+            shown = first if len(first) <= 40 else first[:37] + "..."
+            problem = f"line 1 is not a readable timestamp ({shown!r})"
+        index = _skip_blank(lines, index + 1)
+    line = lines[index] if index < len(lines) else ""
+    link = _parse_title_line(line)
+    if link is None:
+        raise ArticleError(path, f"no title link on line {index + 1}")
+    title, url = link
+    if not title:
+        raise ArticleError(path, f"empty title on line {index + 1}")
+    index = _skip_blank(lines, index + 1)
+    if index < len(lines) and _RULE.match(lines[index]):
+        index += 1
+    return _Header(stamp, problem, title, url, "\n".join(lines[index:]))
+
+
+def _skip_blank(lines: list[str], index: int) -> int:
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def _stamp_time(line: str) -> datetime | None:
+    """The archive time of a ``<!--1697533621000-->`` line (13 digits: ms, 10: s)."""
+    match = _STAMP.match(line)
+    if not match:
+        return None
+    digits = match.group(1)
+    if len(digits) == 13:
+        return _EPOCH + timedelta(milliseconds=int(digits))
+    if len(digits) == 10:
+        return _EPOCH + timedelta(seconds=int(digits))
+    return None
+
+
+def _parse_title_line(line: str) -> tuple[str, str] | None:
+    """``(title, url)`` of a ``[title](url)`` line; the title may hold ``[]()`` itself.
+
+    The link target is the text after the last ``](`` that makes an http(s) URL up to
+    the final ``)``, so brackets in the title and parentheses in the URL both work.
+    """
+    line = line.strip()
+    if not (line.startswith("[") and line.endswith(")")):
+        return None
+    end = len(line)
+    while True:
+        end = line.rfind("](", 1, end)
+        if end < 1:
+            return None
+        target = line[end + 2:-1].strip()
+        token = target.split()[0].strip("<>") if target else ""
+        url = cleaner.safe_url(token, cleaner.IMAGE_SCHEMES)
+        if url is not None:
+            title = html.unescape(_MARKDOWN_ESCAPE.sub(r"\1", line[1:end]))
+            # The title is plain text; markup in it is someone's mistake or an attack.
+            title = _TAG.sub("", title)
+            return _BLANK.sub(" ", title).strip(), url
+
+
+def _published(header: _Header, dateline_value: str,
+               path: Path) -> tuple[datetime, list[str]]:
+    """The archive time, or the dateline read as Beijing time (with a warning)."""
+    if header.stamp is not None:
+        return header.stamp, []
+    fallback = _dateline_time(dateline_value)
+    if fallback is None:
+        reason = header.stamp_problem.replace("line 1 has no timestamp", "line 1 missing")
+        raise ArticleError(path, f"no timestamp: {reason} and no <time datetime>")
+    return fallback, [f"{header.stamp_problem}; used <time datetime=\"{dateline_value}\"> "
+                      f"read as {DATELINE_ZONE.key} time"]
+
+
+def _dateline_time(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("/", "-"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=DATELINE_ZONE)
+    try:
+        return moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _take_apart(root: etree._Element):
+    """Split the sanitized HTML into byline, dateline, lead figure, body and footer.
+
+    The body is the ``<section>`` content; without one, whatever is left once the
+    other parts are taken out.
+    """
+    def outside(element: etree._Element, tags: tuple[str, ...]) -> bool:
+        return not any(ancestor.tag in tags for ancestor in element.iterancestors())
+
+    sections = [s for s in root.iter("section") if outside(s, ("section",))]
+    footers = [f for f in root.iter("footer") if outside(f, ("section", "footer"))]
+    address = next((a for a in root.iter("address") if outside(a, ("section", "footer"))), None)
+    dateline = next((t for t in root.iter("time") if outside(t, ("section", "footer"))), None)
+    lead = None
+    for child in root:
+        if child.tag == "figure":
+            lead = child
+        if child.tag not in ("address", "time", "br"):
+            break
+    for part in (address, dateline, lead, *footers, *sections):
+        if part is not None and part.getparent() is not None:
+            cleaner.drop_keeping_tail(part)
+            part.tail = None
+    if sections:
+        body = etree.Element("div")
+        body.extend(sections)
+    else:
+        body = root
+    footer_root = etree.Element("div")
+    footer_root.extend(footers)
+    return address, dateline, lead, body, footer_root
+
+
+def _clean_body(body: etree._Element) -> None:
+    cleaner.clean_tree(body)
+    cleaner.fix_structure(body)
+    build_figures(body)
+    cleaner.wrap_inline_runs(body)
+    cleaner.tidy(body)
+
+
+def _clean_footer(root: etree._Element) -> Footer:
+    cleaner.clean_tree(root)
+    for image in list(root.iter("img")):
+        cleaner.drop_keeping_tail(image)
+    for element in list(root.iter("figure", "figcaption")):
+        cleaner.unwrap(element)
+    cleaner.fix_structure(root)
+    cleaner.tidy(root)
+    return split_footer(root)
+
+
+def _authors(byline: str) -> tuple[str, ...]:
+    """Names in a byline, split on commas, 、, "and" and 和 (not inside a name: 王和平)."""
+    names: list[str] = []
+    for part in _AUTHOR_SEPARATORS.split(_BYLINE_PREFIX.sub("", byline)):
+        pieces = [piece.strip() for piece in part.split("和")]
+        if len(pieces) > 1 and not all(len(piece) >= 2 for piece in pieces):
+            pieces = [part.strip()]
+        names.extend(piece for piece in pieces if piece)
+    return tuple(names)
+
+
+def _content_hash(title: str, body: str, footer: Footer) -> str:
+    """SHA-256 of what the article says, blind to where and when it was archived."""
+    parts = [title, body, *footer.contributors, *footer.notes, footer.translator,
+             footer.original_url or ""]
+    normalised = [_BLANK.sub(" ", unicodedata.normalize("NFC", part)).strip() for part in parts]
+    return hashlib.sha256("\x1f".join(normalised).encode("utf-8")).hexdigest()
+

@@ -1,0 +1,245 @@
+"""Shared rendering of books into XHTML through the Jinja2 templates, for every backend."""
+
+from __future__ import annotations
+
+import functools
+import re
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+import jinja2
+from lxml import etree
+
+from .labels import format_date_range, format_datetime, is_chinese, labels_for
+from .model import Article, Book, Chapter
+
+#: The stylesheets every backend uses, in cascade order, before its own.
+BASE_STYLESHEETS = ("base.css",)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """How one backend wants links and images written."""
+
+    book: Book
+    #: Link target of an article from inside another document ("a1b2.xhtml", "#a1b2").
+    article_href: Callable[[Article], str]
+    #: Link target of a chapter opener.
+    chapter_href: Callable[[Chapter], str]
+    #: Local ``src`` for a remote image URL, or ``None`` to show its caption only.
+    image_src: Callable[[str], str | None] = lambda url: None
+    #: Print the address of every external link as a footnote (paper cannot click).
+    link_footnotes: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def _articles_by_url(self) -> dict[str, Article]:
+        return {link_key(a.url): a for a in self.book.articles}
+
+    def internal_href(self, url: str) -> str | None:
+        """The in-book target of ``url`` when it is an article of this book."""
+        article = self._articles_by_url.get(link_key(url))
+        return self.article_href(article) if article else None
+
+
+def link_key(url: str) -> str:
+    """A loose identity for article links: scheme, query and fragment do not matter."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", parts.netloc.lower().removeprefix("www."), path, "", ""))
+
+
+def styles_dir() -> Path:
+    """The ``styles/`` folder: packaged inside a wheel, or at the top of a checkout."""
+    packaged = Path(str(resources.files("bookmaker"))) / "styles"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "styles"
+
+
+def read_stylesheet(name: str) -> str:
+    """The text of ``styles/<name>``."""
+    return (styles_dir() / name).read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("bookmaker", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # Templates are package data: checking them for changes on every render costs
+        # a stat per page (a tenth of a 1,000-article EPUB build).
+        auto_reload=False,
+    )
+    return environment
+
+
+def template_fingerprint() -> str:
+    """A hash of every template and stylesheet, for caches of rendered output."""
+    digest = hashlib.sha256()
+    roots = [Path(str(resources.files("bookmaker"))) / "templates", styles_dir()]
+    for root in roots:
+        for path in sorted(root.glob("*")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def render_template(name: str, **values: object) -> str:
+    """Render ``templates/<name>`` with ``values``."""
+    return _environment().get_template(name).render(**values)
+
+
+def _rewrite_body(html: str, context: RenderContext) -> str:
+    """Point images at local files (or drop them) and links at the book or footnotes."""
+    if not html:
+        return ""
+    root = etree.fromstring(f"<div>{html}</div>".encode(), etree.XMLParser(recover=False))
+    for img in list(root.iter("img")):
+        src = context.image_src(img.get("src", "")) if img.get("src") else None
+        if src is None:
+            parent = img.getparent()
+            if parent.tag == "figure":
+                parent.set("class", (parent.get("class", "") + " no-image").strip())
+            _drop_keeping_tail(img)
+        else:
+            img.set("src", src)
+            img.set("alt", img.get("alt", ""))
+    for link in root.iter("a"):
+        href = link.get("href", "")
+        internal = context.internal_href(href) if href.startswith("http") else None
+        if internal:
+            link.set("href", internal)
+            link.set("class", "internal")
+        elif context.link_footnotes and href.startswith(("http:", "https:")):
+            note = etree.Element("span", {"class": "link-note"})
+            note.text = href
+            note.tail = link.tail
+            link.tail = None
+            link.addnext(note)
+    text = etree.tostring(root, encoding="unicode")
+    return text[len("<div>"):-len("</div>")] if text != "<div/>" else ""
+
+
+def _drop_keeping_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _figure_view(figure, context: RenderContext) -> dict[str, object] | None:
+    if figure is None:
+        return None
+    src = context.image_src(figure.src) if figure.src else None
+    local = context.book.images.get(figure.src) if figure.src else None
+    return {
+        "src": src,
+        "width": local.width if local else None,
+        "height": local.height if local else None,
+        "caption": figure.caption,
+        "credit": figure.credit,
+    }
+
+
+def _version_label(label: str) -> str | None:
+    """"点击查看本文英文版。" → "英文版": the name of the version, not the call to click."""
+    match = re.search(r"(?:查看|查看本文|閱讀|阅读)?本?文?([^\s，。、]{1,6}版)", label)
+    return match.group(1) if match else None
+
+
+def article_view(article: Article, context: RenderContext) -> dict[str, object]:
+    """Everything the article template shows, computed once."""
+    book = context.book
+    footer = article.footer
+    return {
+        "article": article,
+        "id": article.slug,
+        "lang": article.language,
+        "title": article.title,
+        "section": article.section,
+        "authors": ("、" if is_chinese(article.language) else ", ").join(article.authors),
+        "published_iso": article.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "published_local": format_datetime(article.published, book.timezone,
+                                           article.language),
+        "lead": _figure_view(article.lead_figure, context),
+        "body": _rewrite_body(article.body, context),
+        "contributors": [_rewrite_body(line, context) for line in footer.contributors],
+        "notes": [_rewrite_body(line, context) for line in footer.notes],
+        "translator": footer.translator,
+        "url": article.url,
+        "original_url": footer.original_url,
+        "original_label": _version_label(footer.original_label),
+        "labels": labels_for(article.language),
+        "footnotes": context.link_footnotes,
+    }
+
+
+def render_article(article: Article, context: RenderContext) -> str:
+    """An ``<article>`` element for one article."""
+    return render_template("article.jinja", **article_view(article, context))
+
+
+def render_chapter_opener(chapter: Chapter, context: RenderContext) -> str:
+    """The opener of a chapter: its title and the list of its articles."""
+    return render_template(
+        "chapter.jinja", chapter=chapter, id=chapter.key,
+        entries=[(a, context.article_href(a)) for a in chapter.articles],
+        labels=context.labels or labels_for(context.book.language),
+    )
+
+
+def book_view(book: Book) -> dict[str, object]:
+    """The book-level facts shown on the cover, title page and table of contents."""
+    labels = labels_for(book.language)
+    return {
+        "title": book.title,
+        "lang": book.language,
+        "date_range": format_date_range(book.first_published, book.last_published,
+                                        book.timezone, book.language),
+        "count_line": labels["articles"].format(count=book.article_count),
+        "publishers": "、".join(book.publishers) if is_chinese(book.language)
+        else ", ".join(book.publishers),
+        "labels": labels,
+    }
+
+
+def render_title_page(book: Book) -> str:
+    """The title page: title, sources, date range and article count."""
+    return render_template("title.jinja", **book_view(book))
+
+
+def render_toc(book: Book, context: RenderContext) -> str:
+    """The table of contents: chapters, and the articles of each."""
+    chapters = [
+        {
+            "title": chapter.title,
+            "href": context.chapter_href(chapter),
+            "articles": [
+                {"title": a.title, "href": context.article_href(a), "lang": a.language}
+                for a in chapter.articles
+            ],
+        }
+        for chapter in book.chapters
+    ]
+    return render_template("toc.jinja", chapters=chapters, **book_view(book))
+
+
+def render_page(body: str, *, title: str, lang: str, stylesheets: list[str],
+                body_class: str = "", epub_type: str | None = None) -> str:
+    """A complete XHTML document around ``body`` (for formats with one file per page)."""
+    return render_template("page.jinja", body=body, title=title, lang=lang,
+                           stylesheets=stylesheets, body_class=body_class,
+                           epub_type=epub_type)

@@ -1,0 +1,218 @@
+"""Hand-made books and PDF readers for the PDF tests."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from PIL import Image
+
+from bookmaker.model import Article, Book, Chapter, Figure, Footer, LocalImage
+
+#: Common characters, all in Noto CJK; Traditional forms for zh-Hant articles.
+_HANS = ("中国俄罗斯总统普京周二抵达北京参加论坛两国关系经济发展科技文化教育"
+         "国际社会合作伙伴外交政策美国欧洲亚洲市场投资银行公司城市人口环境气候")
+_HANT = "國際關係經濟發展臺灣香港澳門傳統與現代報導記者學者認為這個問題總統"
+START = datetime(2023, 10, 16, 1, 30, tzinfo=timezone.utc)
+
+
+def _sentence(rng: random.Random, alphabet: str, low: int, high: int) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(low, high))) + "。"
+
+
+def make_article(index: int, *, language: str = "zh-Hans", body: str | None = None,
+                 title: str | None = None, lead: Figure | None = None,
+                 figures: tuple[Figure, ...] = (), paragraphs: int = 6,
+                 url: str | None = None) -> Article:
+    """A plausible article; the same arguments give the same article."""
+    rng = random.Random(f"pdf-{index}-{language}")
+    alphabet = _HANT if language == "zh-Hant" else _HANS
+    if body is None:
+        parts = [f"<p>{_sentence(rng, alphabet, 20, 70)}{_sentence(rng, alphabet, 8, 30)}</p>"
+                 for _ in range(paragraphs)]
+        parts.insert(1, f'<p>据<a href="https://www.nytimes.com/2023/10/{index:02d}/world/x.html">'
+                        f"报道</a>，ABC 公司 2023 年收入增长{index}%。</p>")
+        for figure in figures:
+            parts.insert(3, f'<figure><img src="{figure.src}" alt=""/>'
+                            f"<figcaption>{figure.caption}</figcaption></figure>")
+        body = "".join(parts)
+    if title is None:
+        title = _sentence(rng, alphabet, 8, 22)[:-1] + f"（{index}）"
+    published = START + timedelta(hours=5 * index, minutes=index % 60)
+    footer = Footer(contributors=("Olivia Wang对本文有报道贡献。",),
+                    translator="翻译：纽约时报中文网",
+                    original_url=f"https://www.nytimes.com/2023/10/17/world/story-{index}.html",
+                    original_label="点击查看本文英文版。")
+    return Article(
+        title=title, url=url or f"https://cn.nytimes.com/world/{published:%Y%m%d}/story-{index}/",
+        published=published, authors=("DAVID PIERSON", "王明"),
+        dateline_text=f"{published.year}年{published.month}月{published.day}日",
+        dateline_value=f"{published:%Y-%m-%d %H:%M:%S}", lead_figure=lead, body=body,
+        figures=figures, footer=footer, section="国际", section_key="world",
+        language=language, source_path=Path(f"synthetic/{index:04d}.txt"),
+        content_hash=hashlib.sha256(f"{title}\n{body}".encode()).hexdigest())
+
+
+def make_book(articles: list[Article], *, per_chapter: int = 4,
+              title: str = "纽约时报中文网 2023年10月",
+              images: dict[str, LocalImage] | None = None) -> Book:
+    """The articles in chapters of ``per_chapter``."""
+    chapters = tuple(
+        Chapter(title=f"2023年10月{16 + n}日", key=f"d{n + 1}",
+                articles=tuple(articles[start:start + per_chapter]))
+        for n, start in enumerate(range(0, len(articles), per_chapter)))
+    return Book(title=title, language="zh-Hans", chapters=chapters,
+                publishers=("纽约时报中文网",), images=images or {})
+
+
+def make_jpeg(path: Path, width: int, height: int, colour=(90, 120, 160)) -> LocalImage:
+    """A processed image as the images stage leaves it."""
+    Image.new("RGB", (width, height), colour).save(path, "JPEG", quality=80)
+    return LocalImage(path=path, media_type="image/jpeg", width=width, height=height)
+
+
+def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None) -> str:
+    command = ["pdftotext", "-enc", "UTF-8"]
+    if first:
+        command += ["-f", str(first)]
+    if last:
+        command += ["-l", str(last)]
+    return subprocess.run(command + [str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """The text of every page, in order (pdftotext separates pages by form feeds)."""
+    return pdftotext(pdf).split("\f")[:-1]
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: line breaks in a PDF say nothing about content."""
+    return re.sub(r"\s+", "", text)
+
+
+def pdffonts(pdf: Path) -> list[dict[str, str]]:
+    """The rows of ``pdffonts``: name, type, emb, sub."""
+    lines = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()[2:]
+    rows = []
+    for line in lines:
+        # The name column may hold spaces; the flags are the yes/no columns near the end.
+        fields = line.split()
+        flags = [f for f in fields if f in ("yes", "no")]
+        rows.append({"name": fields[0], "emb": flags[0], "sub": flags[1],
+                     "uni": flags[2], "line": line})
+    return rows
+
+
+class LogRecorder(logging.Handler):
+    """Every record of the ``weasyprint`` and ``bookmaker`` loggers while active."""
+
+    LOGGERS = ("weasyprint", "bookmaker")
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> "LogRecorder":
+        for name in self.LOGGERS:
+            logger = logging.getLogger(name)
+            logger.addHandler(self)
+            self._levels = getattr(self, "_levels", {})
+            self._levels[name] = logger.level
+            logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for name in self.LOGGERS:
+            logger = logging.getLogger(name)
+            logger.removeHandler(self)
+            logger.setLevel(self._levels[name])
+
+    def messages(self, level: int = logging.WARNING) -> list[str]:
+        return [f"{r.name}: {r.getMessage()}" for r in self.records if r.levelno >= level]
+
+
+#: WeasyPrint ignores these properties of base.css, written for e-readers.
+KNOWN_UNSUPPORTED = ("`line-break: strict`", "`hanging-punctuation: allow-end`")
+
+
+def unexpected_warnings(recorder: LogRecorder) -> list[str]:
+    """Warnings and errors, except WeasyPrint's notes on base.css's e-reader rules."""
+    return [m for m in recorder.messages()
+            if not (m.startswith("weasyprint: Ignored") and
+                    any(known in m for known in KNOWN_UNSUPPORTED))]
+
+
+_FOOTNOTE_LINE = re.compile(r"^\d+\.\s*https?://")
+
+
+def reading_text(pages: list[str], running_heads: set[str]) -> str:
+    """The pages' text without their furniture: running head, footnotes, page number.
+
+    Footnotes and the page number close every page, so a page's text is cut at its
+    first footnote line or, lacking one, loses its last line when that is a number.
+    """
+    kept = []
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if lines and lines[0] in running_heads:
+            lines = lines[1:]
+        cut = next((i for i, line in enumerate(lines) if _FOOTNOTE_LINE.match(line)), None)
+        if cut is not None:
+            lines = lines[:cut]
+        elif lines and lines[-1].isdigit():
+            lines = lines[:-1]
+        kept.extend(lines)
+    return "\n".join(kept)
+
+
+def expected_body_text(article: Article, internal_urls: set[str] = frozenset()) -> list[str]:
+    """The printed text of each paragraph and caption of the body, in order, with the
+    footnote number that follows every external link."""
+    from lxml import etree
+
+    root = etree.fromstring(f"<div>{article.body}</div>".encode())
+    counter = 0
+    blocks = []
+
+    def text_of(element) -> str:
+        nonlocal counter
+        parts = [element.text or ""]
+        for child in element:
+            parts.append(text_of(child))
+            href = child.get("href", "") if child.tag == "a" else ""
+            if href.startswith(("http:", "https:")) and href not in internal_urls:
+                counter += 1
+                parts.append(str(counter))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    for block in root.iter("p", "figcaption", "li", "h3", "h4", "blockquote"):
+        if block.getparent() is not None and block.getparent().tag in ("p", "li", "blockquote"):
+            continue
+        blocks.append(text_of(block))
+    return [b for b in blocks if squeeze(b)]
+
+
+def outline(pdf: Path) -> list[tuple[str, int, list[tuple[str, int]]]]:
+    """The PDF outline as (chapter title, page, [(article title, page), ...])."""
+    import pypdf
+
+    reader = pypdf.PdfReader(str(pdf))
+    result: list = []
+    for item in reader.outline:
+        if isinstance(item, list):
+            result[-1][2].extend((child.title, reader.get_destination_page_number(child) + 1)
+                                 for child in item)
+        else:
+            result.append((item.title, reader.get_destination_page_number(item) + 1, []))
+    return result
