@@ -19,12 +19,18 @@ BODY_TAGS = frozenset({
 #: Elements that frame an article (byline, dateline, body, footer); kept only while the
 #: reader takes the article apart, then unwrapped.
 FRAME_TAGS = frozenset({"address", "time", "section", "footer", "h1"})
+#: Containers without meaning of their own. Their edges still separate paragraphs, so
+#: they are kept through sanitizing and become a paragraph (or are unwrapped) here.
+GENERIC_BLOCKS = frozenset({
+    "div", "article", "aside", "header", "main", "nav", "center", "details", "summary",
+    "hgroup", "fieldset", "legend", "menu",
+})
 #: Elements removed together with everything inside them. Their text is code, styling
 #: or form furniture, never article prose.
 DROPPED_WITH_CONTENT = frozenset({
     "script", "style", "iframe", "object", "embed", "applet", "form", "button", "select",
     "textarea", "template", "noscript", "noembed", "noframes", "frameset", "frame", "svg",
-    "math", "title", "xmp", "canvas", "audio", "video",
+    "math", "title", "xmp", "plaintext", "canvas", "audio", "video",
 })
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -58,21 +64,38 @@ _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?:[ \t]*\n[ \t\n]*|\u00a0+)(?=[{_CJK}])")
 _BLANK = " \t\n\r\f\u00a0\u3000"
 
+#: Deeper markup is refused: the HTML parser loses content below about 255 levels and
+#: the sanitizer slows down quadratically with depth. Real articles nest a dozen deep.
+MAX_DEPTH = 200
+_TAG_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+_NOT_NESTING = frozenset({
+    "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup",
+    "rb", "rt", "rp", "colgroup", "a", "area", "base", "br", "col", "embed", "hr", "img",
+    "input", "link", "meta", "param", "source", "track", "wbr",
+})
+
 
 def strip_invalid_chars(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry."""
     return _NOT_XML.sub("", text)
 
 
+class MarkupError(ValueError):
+    """HTML this module will not process; ``str(error)`` is the reason."""
+
+
 def sanitize(html: str) -> lxml.html.HtmlElement:
     """Parse untrusted ``html`` through the allow-list into a ``<div>`` of safe elements.
 
     The article frame (address, time, section, footer) survives so the reader can find
-    the parts; :func:`clean_tree` later reduces a part to :data:`BODY_TAGS`.
+    the parts; :func:`clean_tree` later reduces a part to :data:`BODY_TAGS`. Raises
+    :class:`MarkupError` for markup nested deeper than :data:`MAX_DEPTH`.
     """
+    if _nesting_depth(html) > MAX_DEPTH:
+        raise MarkupError(f"HTML nested too deeply (over {MAX_DEPTH} levels)")
     cleaned = nh3.clean(
         strip_invalid_chars(html),
-        tags=set(BODY_TAGS | FRAME_TAGS),
+        tags=set(BODY_TAGS | FRAME_TAGS | GENERIC_BLOCKS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes=_ATTRIBUTES,
         url_schemes=set(LINK_SCHEMES),
@@ -85,6 +108,29 @@ def sanitize(html: str) -> lxml.html.HtmlElement:
     return lxml.html.fragment_fromstring(cleaned, create_parent="div", parser=parser)
 
 
+def _nesting_depth(html: str) -> int:
+    """How deep ``html`` nests, roughly: open tags minus matching closes, per tag name.
+
+    Tags that close themselves (``<p>``, ``<li>``, ``<a>`` …) and void elements are not
+    counted, so sloppy but ordinary HTML stays shallow.
+    """
+    open_counts: dict[str, int] = {}
+    depth = deepest = 0
+    for match in _TAG_START.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _NOT_NESTING:
+            continue
+        if closing:
+            if open_counts.get(name):
+                open_counts[name] -= 1
+                depth -= 1
+        else:
+            open_counts[name] = open_counts.get(name, 0) + 1
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
 def safe_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     """``value`` as an absolute URL with one of ``schemes``, or ``None``.
 
@@ -93,7 +139,7 @@ def safe_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     """
     if not value:
         return None
-    url = value.strip().replace(" ", "%20")
+    url = re.sub(r"[\t\n\r]", "", value.strip()).replace(" ", "%20")
     if url.startswith("//"):
         url = "https:" + url
     try:
@@ -112,19 +158,75 @@ def safe_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
 
 def clean_tree(root: lxml.html.HtmlElement) -> None:
     """Reduce ``root``'s descendants to :data:`BODY_TAGS` with safe attributes, in place."""
-    for element in list(root.iterdescendants()):
+    unwrapped: set[etree._Element] = set()
+    dropped: set[etree._Element] = set()
+    for element in root.iterdescendants():
         if not isinstance(element.tag, str):
-            drop_keeping_tail(element)
+            dropped.add(element)
             continue
         tag = element.tag
         if tag == "h1":
             element.tag = tag = "h2"
+        elif tag in GENERIC_BLOCKS:
+            if any(child.tag not in INLINE_TAGS for child in element):
+                unwrapped.add(element)
+                continue
+            element.tag = tag = "p"
         if tag not in BODY_TAGS:
-            unwrap(element)
+            unwrapped.add(element)
             continue
         _clean_attributes(element)
         if tag == "a" and "href" not in element.attrib:
-            unwrap(element)
+            unwrapped.add(element)
+    splice(root, unwrapped, dropped)
+
+
+def splice(root: etree._Element, unwrapped: set[etree._Element],
+           dropped: set[etree._Element]) -> None:
+    """Replace each of ``unwrapped`` by its content and remove each of ``dropped``.
+
+    The text after every element stays. One pass rebuilds each affected parent, so
+    thousands of neighbours cost linear time; one-by-one removal would copy the growing
+    text of their parent each time.
+    """
+    parents = {element.getparent() for element in unwrapped | dropped}
+    for parent in reversed(list(root.iter())):  # children before their parents
+        if parent not in parents:
+            continue
+        nodes: list[str | etree._Element] = [parent.text or ""]
+        for child in parent:
+            if child in unwrapped:
+                nodes.append(child.text or "")
+                for grandchild in child:
+                    nodes.extend((grandchild, grandchild.tail or ""))
+            elif child not in dropped:
+                nodes.append(child)
+            nodes.append(child.tail or "")
+        for child in list(parent):
+            parent.remove(child)
+        _refill(parent, nodes)
+
+
+def _refill(parent: etree._Element, nodes: list[str | etree._Element]) -> None:
+    """Give an emptied ``parent`` the ``nodes`` (texts and elements) in order."""
+    texts: list[str] = []
+    last: etree._Element | None = None
+    for node in nodes:
+        if isinstance(node, str):
+            texts.append(node)
+            continue
+        _set_text_after(parent, last, "".join(texts))
+        texts = []
+        parent.append(node)
+        last = node
+    _set_text_after(parent, last, "".join(texts))
+
+
+def _set_text_after(parent: etree._Element, last: etree._Element | None, text: str) -> None:
+    if last is None:
+        parent.text = text or None
+    else:
+        last.tail = text or None
 
 
 def _clean_attributes(element: lxml.html.HtmlElement) -> None:
@@ -263,9 +365,8 @@ def unwrap(element: etree._Element) -> None:
         else:
             parent.text = (parent.text or "") + element.text
         element.text = None
-    index = parent.index(element)
-    for offset, child in enumerate(list(element)):
-        parent.insert(index + offset, child)
+    for child in list(element):
+        element.addprevious(child)  # constant time, where insert(index) walks the siblings
     drop_keeping_tail(element)
 
 
@@ -282,15 +383,19 @@ def drop_keeping_tail(element: etree._Element) -> None:
             parent.text = (parent.text or "") + tail
 
 
+_DROPPED_WHEN_EMPTY = frozenset({
+    "p", "a", "span", "em", "strong", "b", "i", "u", "s", "small", "h2", "h3", "h4", "h5",
+    "h6", "sub", "sup", "q", "cite", "abbr",
+})
+
+
 def tidy(root: etree._Element) -> None:
     """Trim blocks, drop empty ones and meaningless line breaks, close CJK gaps."""
-    for element in reversed(list(root.iterdescendants())):
-        if element.tag in TRIMMED_TAGS:
-            trim_block(element)
-        if element.tag in ("p", "a", "span", "em", "strong", "b", "i", "u", "s", "small",
-                           "h2", "h3", "h4", "h5", "h6", "sub", "sup", "q", "cite", "abbr"):
-            if _is_empty(element):
-                drop_keeping_tail(element)
+    empty = {element for element in root.iterdescendants(*_DROPPED_WHEN_EMPTY)
+             if _is_empty(element)}
+    splice(root, set(), empty)
+    for element in root.iterdescendants(*TRIMMED_TAGS):
+        trim_block(element)
     for element in root.iter():
         if element.tag == "pre" or any(a.tag == "pre" for a in element.iterancestors()):
             continue

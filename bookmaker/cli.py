@@ -12,7 +12,7 @@ from typing import Any, NoReturn, Sequence
 
 from .errors import BookmakerError, BuildError, UsageError
 from .options import Options, from_mapping, read_config
-from .summary import Progress, format_table, progress_wanted, summary_lines
+from .summary import Progress, format_table, printable, progress_wanted, summary_lines
 
 #: Read when ``--config`` is not given and the file exists in the working folder.
 DEFAULT_CONFIG = Path("bookmaker.toml")
@@ -51,7 +51,7 @@ def _selection_options() -> argparse.ArgumentParser:
     loudness.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1,
                           help="print only errors and skipped files")
     loudness.add_argument("-v", "--verbose", dest="verbosity", action="count",
-                          help="list warnings and duplicates; tracebacks on errors")
+                          help="list warnings and duplicates; a traceback on an internal error")
     return common
 
 
@@ -79,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = _selection_options()
     build = commands.add_parser("build", parents=[common], help="build the book")
     build.add_argument("--format", dest="formats", action="append", metavar="FORMAT",
-                       help="epub or pdf; repeat for several (default: epub)")
+                       help="epub or pdf; repeat or use commas for several (default: epub)")
     build.add_argument("-o", "--output", type=Path, metavar="OUTPUT",
-                       help="output file (one format) or folder (several formats)")
+                       help="file for one format; for several, a folder, or a name "
+                            "whose suffix is replaced per format (default: build/digest.*)")
     build.add_argument("--page-size", metavar="SIZE", help="A4|A5|B5|letter (default: A4)")
     build.add_argument("--grayscale", action="store_true", default=None,
                        help="grayscale images, for e-ink readers")
@@ -116,6 +117,9 @@ def options_from_args(args: argparse.Namespace) -> Options:
     values: dict[str, Any] = _config_values(config_path) if config_path else {}
     given = {k: v for k, v in vars(args).items()
              if k not in ("command", "config") and v not in (None, [])}
+    if "formats" in given:
+        given["formats"] = [name.strip() for value in given["formats"]
+                            for name in value.split(",") if name.strip()]
     values.update(given)
     return from_mapping(values)
 
@@ -124,7 +128,7 @@ def _print_summary(lines: list[str], verbosity: int) -> None:
     for line in lines:
         # Quiet keeps only what says something was lost or failed.
         if verbosity >= 0 or line.startswith(("  skipped ", "Not written")):
-            print(line, file=sys.stderr)
+            print(printable(line), file=sys.stderr)
 
 
 def _progress(options: Options) -> Progress:
@@ -141,8 +145,14 @@ def run_list(options: Options) -> int:
         print("\n".join(format_table(book, width)))
     else:
         print("No articles selected.", file=sys.stderr)
-    _print_summary(summary_lines(read, collection, None, options.verbosity), options.verbosity)
-    return 1 if options.strict and read.skipped else 0
+    # Listing is for inspecting an archive, so it names what it dropped.
+    _print_summary(summary_lines(read, collection, None, options.verbosity,
+                                 show_duplicates=True), options.verbosity)
+    if options.strict and read.skipped:
+        print(f"bookmaker: error: {len(read.skipped)} input file(s) skipped and --strict "
+              "is set", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run_build(options: Options) -> int:
@@ -194,4 +204,4 @@ def _report(exc: BaseException, traceback_too: bool = False, prefix: str = "") -
     if traceback_too:
         traceback.print_exception(exc, file=sys.stderr)
     message = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"bookmaker: error: {prefix}{message}", file=sys.stderr)
+    print(printable(f"bookmaker: error: {prefix}{message}"), file=sys.stderr)

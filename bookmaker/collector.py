@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -78,7 +79,7 @@ def _is_tracking(key: str) -> bool:
     return key.startswith("utm_") or key in TRACKING_PARAMETERS
 
 
-def _recency(article: Article) -> tuple:
+def _recency(article: Article) -> tuple[datetime, Path]:
     return (article.published, article.source_path)
 
 
@@ -88,13 +89,20 @@ def drop_duplicates(articles: Sequence[Article]) -> tuple[list[Article], list[Du
     "Latest" is the later ``published``; on a tie, the later ``source_path``.
     """
     duplicates: list[Duplicate] = []
-    kept = _keep_latest(articles, lambda a: canonical_url(a.url), "same URL", duplicates)
+    kept = _keep_latest(articles, _url_identity, "same URL", duplicates)
     kept = _keep_latest(kept, lambda a: a.content_hash, "same content", duplicates)
     duplicates.sort(key=lambda d: (d.dropped, d.kept))
     return kept, duplicates
 
 
-def _keep_latest(articles: Sequence[Article], identity, reason: str,
+def _url_identity(article: Article) -> str:
+    # An address without a host identifies nothing; such an article is only its file.
+    if not urlsplit(article.url.strip()).hostname:
+        return f"file:{article.source_path}"
+    return canonical_url(article.url)
+
+
+def _keep_latest(articles: Sequence[Article], identity: Callable[[Article], str], reason: str,
                  duplicates: list[Duplicate]) -> list[Article]:
     groups: dict[str, list[Article]] = {}
     for article in articles:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import html
+import itertools
 import random
 import re
 import sys
@@ -117,6 +118,7 @@ class _Writer:
         self.image_base = image_base
         self.used_slugs: set[str] = set()
         self.used_tags: set[str] = set()
+        self.used_titles: set[str] = set()
 
     def _slug(self) -> str:
         while True:
@@ -124,6 +126,22 @@ class _Writer:
             if slug not in self.used_slugs:
                 self.used_slugs.add(slug)
                 return slug
+
+    def _title(self) -> str:
+        """Two clauses as a headline, unique in the corpus and found in no body text,
+        so a test can look an article up by its title."""
+        clauses = self.material.clauses
+        for attempt in itertools.count():
+            first, second, third = self.rng.sample(clauses, 3)
+            title = f"{first}{self.rng.choice('：，')}{second}"
+            if attempt >= 20:  # two-clause titles are running out: a large corpus
+                title += f"，{third}"
+            elif len(title) > 32:
+                continue
+            if title not in self.used_titles and all(
+                    title not in sentence for sentence in self.material.sentences):
+                self.used_titles.add(title)
+                return title
 
     def _tag(self) -> str:
         while True:
@@ -164,9 +182,7 @@ class _Writer:
         section = rng.choice(list(SECTIONS))
         slug = self._slug()
         url = f"https://cn.nytimes.com/{section}/{local:%Y%m%d}/{slug}/"
-        title = rng.choice(material.clauses)
-        if len(title) < 12 or rng.random() < 0.3:
-            title += "，" + rng.choice([c for c in material.clauses if c != title])
+        title = self._title()
         authors = list(dict.fromkeys(self._person() for _ in range(rng.randint(1, 3))))
         tag = self._tag()
         parts = [f"<address>{', '.join(authors)}</address>",

@@ -30,6 +30,9 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _BINARY_SHARE = 0.02
 #: A detected legacy Chinese decoding must be at least this share "common" characters.
 _COMMON_SHARE = 0.7
+#: Share of non-ASCII bytes in valid UTF-8 sequences above which a file is damaged UTF-8
+#: (GBK text has about 0.4, damaged UTF-8 close to 1).
+_UTF8_SHARE = 0.6
 #: How many characters of a candidate decoding are scored (enough to decide, fast).
 _SCORE_SAMPLE = 4000
 
@@ -81,14 +84,19 @@ def _decode_unmarked(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Common Chinese in a legacy encoding first: short GBK texts can look like
+    # slightly damaged UTF-8, never the other way round.
+    text = _decode_chinese(data)
+    if text is not None:
+        return text
+    for codec, is_common in _CHINESE_CODECS:
+        _refuse_if_damaged(data, codec, is_common)
     damaged = _damaged_utf8(data)
     if damaged:
         raise DecodingError(
             f"undecodable: only decodes with replacement characters "
             f"({_count(damaged, 'invalid UTF-8 sequence')})")
-    text = _decode_chinese(data)
-    if text is None:
-        text = _decode_detected(data)
+    text = _decode_detected(data)
     if text is None:
         raise DecodingError("undecodable: only decodes with replacement characters")
     return text
@@ -114,14 +122,16 @@ def _sniff_utf16(data: bytes) -> str | None:
 def _damaged_utf8(data: bytes) -> int:
     """How many bad sequences a file that is otherwise clearly UTF-8 has (0: not UTF-8).
 
-    Valid multi-byte UTF-8 sequences almost never occur by chance in GBK or Big5, so a
-    file whose non-ASCII characters are mostly valid UTF-8 is damaged UTF-8, and guessing
-    another encoding for it would only produce nonsense.
+    Valid multi-byte UTF-8 sequences are rare by chance in GBK or Big5 (about one
+    character in ten), so a file whose non-ASCII bytes are mostly valid UTF-8 is
+    damaged UTF-8, and guessing another encoding for it would only produce nonsense.
     """
     text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
-    return bad if good >= 4 * bad else 0
+    bad_bytes = text.count("\ufffd")
+    good_bytes = sum(len(ch.encode()) for ch in text if ch > "\x7f" and ch != "\ufffd")
+    if good_bytes < _UTF8_SHARE * (good_bytes + bad_bytes):
+        return 0
+    return len(re.findall("\ufffd+", text))
 
 
 def _decode_chinese(data: bytes) -> str | None:
@@ -131,7 +141,6 @@ def _decode_chinese(data: bytes) -> str | None:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError:
-            _refuse_if_damaged(data, codec, is_common)
             continue
         score = _common_share(text, is_common)
         # Ties go to GB18030: the archive is mostly Simplified Chinese.

@@ -38,7 +38,8 @@ def build_figures(root: etree._Element) -> None:
     """
     for figure in list(root.iter("figure")):
         _normalise_figure(figure)
-    for image in list(root.iter("img")):
+    # Last image first: each split then moves only the few nodes after its image.
+    for image in reversed(list(root.iter("img"))):
         parent = image.getparent()
         if parent is not None and parent.tag == "figure" and parent.get("data-built"):
             continue

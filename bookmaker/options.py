@@ -106,8 +106,11 @@ def from_mapping(values: Mapping[str, Any]) -> Options:
         if key in v:
             v[key] = _choice(key, v[key], choices)
     for key in ("jobs", "image_max_side", "image_max_pixels", "verbosity"):
-        if key in v and not isinstance(v[key], int):
+        if key in v and (not isinstance(v[key], int) or isinstance(v[key], bool)):
             raise UsageError(f"{key}: expected a whole number, got {v[key]!r}")
+    for key in ("strict", "allow_private_hosts", "grayscale"):
+        if key in v and not isinstance(v[key], bool):
+            raise UsageError(f"{key}: expected true or false, got {v[key]!r}")
     if v.get("jobs", 0) < 0:
         raise UsageError("jobs: must be 0 (one per CPU) or more")
     options = Options(**v)

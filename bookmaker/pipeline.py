@@ -79,6 +79,8 @@ def read_sources(options: Options, progress: Progress | None = None) -> ReadResu
     """
     from .reader import iter_source_files, parse_file
 
+    if not options.sources:
+        raise UsageError("no sources given (name article files or folders)")
     paths = iter_source_files(options.sources)
     articles: list[Article] = []
     skipped: list[Skipped] = []

@@ -40,6 +40,7 @@ _AUTHOR_SEPARATORS = re.compile(r"\s*(?:[,，;；、/&]|\band\b)\s*", re.IGNOREC
 _BYLINE_PREFIX = re.compile(r"^(?:by|文)\s*[:：]?\s+", re.IGNORECASE)
 _BLANK = re.compile(r"\s+")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_FRAME_PARTS = ("address", "time", "section", "footer", "figure")
 
 
 def iter_source_files(sources: Iterable[Path]) -> list[Path]:
@@ -101,7 +102,10 @@ def parse_bytes(data: bytes, path: Path) -> Article:
     except DecodingError as error:
         raise ArticleError(path, str(error)) from None
     header = _read_header(text, path)
-    root = cleaner.sanitize(header.rest)
+    try:
+        root = cleaner.sanitize(header.rest)
+    except cleaner.MarkupError as error:
+        raise ArticleError(path, str(error)) from None
     address, dateline, lead, body, footer_root = _take_apart(root)
 
     dateline_text = cleaner.plain_text(dateline) if dateline is not None else ""
@@ -252,6 +256,10 @@ def _take_apart(root: etree._Element):
     """
     def outside(element: etree._Element, tags: tuple[str, ...]) -> bool:
         return not any(ancestor.tag in tags for ancestor in element.iterancestors())
+
+    for wrapper in list(root.iterdescendants(*cleaner.GENERIC_BLOCKS)):
+        if next(wrapper.iterdescendants(*_FRAME_PARTS), None) is not None:
+            cleaner.unwrap(wrapper)  # a <div> around the whole article, say
 
     sections = [s for s in root.iter("section") if outside(s, ("section",))]
     footers = [f for f in root.iter("footer") if outside(f, ("section", "footer"))]

@@ -40,10 +40,23 @@ class RenderContext:
     def _articles_by_url(self) -> dict[str, Article]:
         return {link_key(a.url): a for a in self.book.articles}
 
+    @functools.cached_property
+    def _article_hosts(self) -> frozenset[str]:
+        return frozenset(_link_host(key) for key in self._articles_by_url)
+
     def internal_href(self, url: str) -> str | None:
         """The in-book target of ``url`` when it is an article of this book."""
+        # Most links lead to other sites; a host test spares them the full parse.
+        if _link_host(url) not in self._article_hosts:
+            return None
         article = self._articles_by_url.get(link_key(url))
         return self.article_href(article) if article else None
+
+
+def _link_host(url: str) -> str:
+    """The host part of ``url`` as :func:`link_key` writes it (lower case, no "www.")."""
+    after_scheme = url.strip().partition("//")[2]
+    return re.split(r"[/?#]", after_scheme, maxsplit=1)[0].lower().removeprefix("www.")
 
 
 def link_key(url: str) -> str:
@@ -113,6 +126,10 @@ def _rewrite_body(html: str, context: RenderContext) -> str:
         else:
             img.set("src", src)
             img.set("alt", img.get("alt", ""))
+    # A figure the reader kept without a usable image shows its caption only.
+    for figure in root.iter("figure"):
+        if figure.find(".//img") is None and "no-image" not in figure.get("class", "").split():
+            figure.set("class", (figure.get("class", "") + " no-image").strip())
     for link in root.iter("a"):
         href = link.get("href", "")
         internal = context.internal_href(href) if href.startswith("http") else None

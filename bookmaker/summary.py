@@ -26,9 +26,16 @@ def display_width(text: str) -> int:
     return width
 
 
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: control and format characters (escape
+    sequences, bidi overrides) from untrusted titles or file names become "?"."""
+    return "".join("?" if unicodedata.category(char) in ("Cc", "Cf") else char
+                   for char in text)
+
+
 def fit(text: str, width: int) -> str:
     """``text`` cut with "…" to at most ``width`` columns, then padded to exactly that."""
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     if display_width(text) > width:
         kept, used = [], 0
         for char in text:
@@ -80,7 +87,7 @@ def format_table(book: Book, width: int = 100) -> list[str]:
 
     lines = [row("Time", "Section", "Title", "Authors", "Images")]
     for chapter in book.chapters:
-        lines.append(f"{chapter.title}  [{chapter.key}, {len(chapter.articles)}]")
+        lines.append(printable(f"{chapter.title}  [{chapter.key}, {len(chapter.articles)}]"))
         for article in chapter.articles:
             local = article.published.astimezone(zone)
             lines.append(row(local.strftime("%Y-%m-%d %H:%M"), article.section, article.title,
@@ -96,8 +103,10 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary_lines(read: "ReadResult", collection: "Collection",
-                  build: "BuildResult | None" = None, verbosity: int = 0) -> list[str]:
-    """The end-of-run summary, one fact per line; skipped files are always listed."""
+                  build: "BuildResult | None" = None, verbosity: int = 0,
+                  show_duplicates: bool = False) -> list[str]:
+    """The end-of-run summary, one fact per line; skipped files are always listed,
+    dropped duplicates with ``show_duplicates`` or ``-v``."""
     lines: list[str] = []
     files = len(read.articles) + len(read.skipped)
     lines.append(f"Read {_plural(len(read.articles), 'article')} from {_plural(files, 'file')}"
@@ -112,11 +121,15 @@ def summary_lines(read: "ReadResult", collection: "Collection",
     if collection.filtered_out:
         lines.append(f"Outside --since/--until: {_plural(collection.filtered_out, 'article')}.")
     if collection.duplicates:
+        show_duplicates = show_duplicates or verbosity > 0
         lines.append(f"Duplicates dropped: {len(collection.duplicates)}"
-                     + (":" if verbosity > 0 else "."))
-        if verbosity > 0:
-            lines.extend(f"  {d.dropped} ({d.reason} as {d.kept})"
-                         for d in collection.duplicates)
+                     + (":" if show_duplicates else " (-v shows them)."))
+        if show_duplicates:
+            shown = collection.duplicates if verbosity > 0 else collection.duplicates[:20]
+            lines.extend(f"  {d.dropped} ({d.reason} as {d.kept})" for d in shown)
+            if len(shown) < len(collection.duplicates):
+                lines.append(f"  … and {len(collection.duplicates) - len(shown)} more "
+                             "(-v shows them all)")
     book = collection.book
     if book.chapters:
         lines.append(f"Book: {book.title} — {_plural(book.article_count, 'article')} in "

@@ -309,7 +309,8 @@ class ImageServer:
             self._listener.socket = tls.wrap_socket(self._listener.socket, server_side=True)
         self.port = self._listener.server_address[1]
         self._thread = threading.Thread(target=self._listener.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, name=f"imageserver-{host}:{self.port}", daemon=True)
+                                        kwargs={"poll_interval": 0.05}, daemon=True,
+                                        name=f"imageserver-{host}:{self.port}")
         self._thread.start()
 
     def __enter__(self) -> "ImageServer":

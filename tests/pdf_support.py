@@ -76,8 +76,9 @@ def make_jpeg(path: Path, width: int, height: int, colour=(90, 120, 160)) -> Loc
     return LocalImage(path=path, media_type="image/jpeg", width=width, height=height)
 
 
-def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None) -> str:
-    command = ["pdftotext", "-enc", "UTF-8"]
+def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None,
+              layout: bool = False) -> str:
+    command = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else [])
     if first:
         command += ["-f", str(first)]
     if last:
@@ -86,9 +87,12 @@ def pdftotext(pdf: Path, *, first: int | None = None, last: int | None = None) -
                           text=True).stdout
 
 
-def page_texts(pdf: Path) -> list[str]:
-    """The text of every page, in order (pdftotext separates pages by form feeds)."""
-    return pdftotext(pdf).split("\f")[:-1]
+def page_texts(pdf: Path, *, layout: bool = False) -> list[str]:
+    """The text of every page, in order (pdftotext separates pages by form feeds).
+
+    ``layout`` keeps each printed line on one line of text, as a contents line with
+    its leader and page number."""
+    return pdftotext(pdf, layout=layout).split("\f")[:-1]
 
 
 def squeeze(text: str) -> str:
@@ -216,3 +220,26 @@ def outline(pdf: Path) -> list[tuple[str, int, list[tuple[str, int]]]]:
         else:
             result.append((item.title, reader.get_destination_page_number(item) + 1, []))
     return result
+
+
+def image_objects(pdf: Path) -> set[int]:
+    """Object numbers of the distinct images the pages draw."""
+    import pypdf
+
+    found = set()
+    for page in pypdf.PdfReader(str(pdf)).pages:
+        for reference in (page["/Resources"].get("/XObject") or {}).values():
+            if reference.get_object().get("/Subtype") == "/Image":
+                found.add(reference.idnum)
+    return found
+
+
+def fonts_drawn(pdf: Path, page_number: int) -> set[str]:
+    """Base names of the fonts a page's content stream really uses (WeasyPrint gives
+    every page the same resources, so pdffonts cannot tell pages apart)."""
+    import pypdf
+
+    page = pypdf.PdfReader(str(pdf)).pages[page_number - 1]
+    fonts = page["/Resources"]["/Font"]
+    used = set(re.findall(rb"/([^\s/]+)\s+[\d.]+\s+Tf", page.get_contents().get_data()))
+    return {str(fonts["/" + name.decode()].get_object()["/BaseFont"])[1:] for name in used}

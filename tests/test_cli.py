@@ -171,7 +171,7 @@ def test_nothing_selected(capsys):
     assert "Outside --since/--until: 1 article." in err
 
 
-def test_verbose_lists_duplicates(tmp_path, capsys):
+def test_list_names_dropped_duplicates(tmp_path, capsys):
     folder = tmp_path / "dups"
     folder.mkdir()
     seed = next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
@@ -179,10 +179,9 @@ def test_verbose_lists_duplicates(tmp_path, capsys):
     (folder / "b.txt").write_text(seed.replace("<!--1697533621000-->", "<!--1697533622000-->"),
                                   encoding="utf-8")
     assert main(["list", str(folder)]) == 0
-    assert "Duplicates dropped: 1." in capsys.readouterr().err
-    assert main(["list", "-v", str(folder)]) == 0
     err = capsys.readouterr().err
-    assert f"{folder / 'a.txt'} (same URL as {folder / 'b.txt'})" in err
+    assert "Duplicates dropped: 1:" in err
+    assert f"  {folder / 'a.txt'} (same URL as {folder / 'b.txt'})" in err
 
 
 # -- build ---------------------------------------------------------------------------
@@ -337,3 +336,71 @@ def test_progress_draws_in_place_and_clears():
     quiet.advance()
     quiet.finish()
     assert silent.getvalue() == ""
+
+
+def test_build_epub_end_to_end(tmp_path):
+    done = run("build", str(SEEDS), "--format", "epub", "--images", "none",
+               "-o", str(tmp_path / "seed.epub"))
+    assert done.returncode == 0, done.stderr
+    assert f"Wrote {tmp_path / 'seed.epub'} (" in done.stderr
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "seed.epub") as book:
+        assert book.namelist()[0] == "mimetype"
+        assert any(SEED_TITLE in book.read(name).decode("utf-8", "replace")
+                   for name in book.namelist() if name.endswith(".xhtml"))
+
+
+def test_public_api_is_light_and_complete():
+    code = ("import sys, bookmaker\n"
+            "heavy = [m for m in ('weasyprint', 'ebooklib', 'lxml', 'PIL', 'httpx')"
+            " if m in sys.modules]\n"
+            "missing = [n for n in bookmaker.__all__ if getattr(bookmaker, n, None) is None]\n"
+            "print(heavy, missing, bookmaker.__version__)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.startswith("[] [] ")  # nothing heavy loaded, every name resolves
+    assert done.stdout.split()[-1][0].isdigit()
+    import bookmaker
+
+    assert {"parse_file", "collect", "Options", "Article", "Book", "Chapter", "Figure",
+            "load_backend", "__version__"} <= set(bookmaker.__all__)
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("bookmaker ")
+
+
+def test_terminal_control_characters_never_reach_the_screen(tmp_path, seed_article, capsys):
+    import dataclasses
+
+    from bookmaker.collector import collect
+    from bookmaker.summary import format_table
+
+    hostile = dataclasses.replace(seed_article, title="红\x1b[2J字\u202e反转",
+                                  section="国\x07际")
+    table = "\n".join(format_table(collect([hostile], Options()).book, 160))
+    assert "红?[2J字?反转" in table and "国?际" in table
+    assert "\x1b" not in table and "\u202e" not in table and "\x07" not in table
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / "evil\x1b[31m.txt").write_bytes(b"")
+    shutil.copy(SEEDS / "000_ecd4ffb1dd5f90be.txt", folder)
+    assert main(["list", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "evil?[31m.txt" in err and "\x1b" not in err
+
+
+def test_progress_only_for_a_person_at_a_terminal(monkeypatch):
+    from bookmaker.summary import progress_wanted
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert progress_wanted(0, Terminal())
+    assert not progress_wanted(0, io.StringIO())
+    assert not progress_wanted(-1, Terminal())
+    monkeypatch.setenv("CI", "true")
+    assert not progress_wanted(0, Terminal())

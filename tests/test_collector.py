@@ -86,6 +86,12 @@ def test_same_content_under_another_address_is_dropped():
     assert result.duplicates == (Duplicate(Path("a.txt"), Path("b.txt"), "same content"),)
 
 
+def test_articles_without_a_usable_address_are_not_duplicates_of_each_other():
+    items = [article("2023-10-17T09:00:00+00:00", url, path=f"{i}.txt", content=str(i))
+             for i, url in enumerate(("", "/relative/", "/relative/", "about:blank"))]
+    assert collect(items, Options()).book.article_count == 4
+
+
 def _urls(n: int) -> list[str]:
     return [f"https://cn.nytimes.com/world/{i}/" for i in range(n)]
 

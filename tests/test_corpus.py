@@ -125,3 +125,16 @@ def test_the_reader_accepts_every_generated_file(corpus):
                for a in articles)
     assert sum(len(a.figures) for a in articles) == sum(
         p.read_text(encoding="utf-8").count("<small") for p in corpus)
+
+
+def test_titles_are_unique_and_absent_from_every_body(corpus):
+    titles: dict[str, str] = {}
+    bodies = []
+    for path in corpus:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        title, url = LINE_2.fullmatch(lines[1]).groups()
+        titles.setdefault(title, url.split("?")[0].replace("http://", "https://"))
+        assert titles[title] == url.split("?")[0].replace("http://", "https://")
+        bodies.append(lines[4])
+    assert len(titles) == 80 - duplicate_count(80)
+    assert not [t for t in titles if any(t in body for body in bodies)]

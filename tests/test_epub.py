@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -10,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bookmaker.backends import load_backend
 from bookmaker.backends.epub import EpubBackend, book_identifier
@@ -167,6 +169,16 @@ def test_nav_has_two_levels_matching_the_spine(book: Book, epub: EpubPackage) ->
     assert flat == epub.spine[3:]
 
 
+def test_nav_entries_carry_their_article_language(book: Book, epub: EpubPackage) -> None:
+    nav_name = epub.item_with_property("nav")
+    languages = {epub.resolve(a.get("href"), nav_name): a.get("lang") or ""
+                 for a in epub.xml(nav_name).iter(f"{{{NS['xhtml']}}}a")}
+    for name, article in zip(epub.article_documents, book.articles):
+        expected = "" if article.language == book.language else article.language
+        assert languages[name] == expected
+    assert "zh-Hant" in languages.values()
+
+
 def test_ncx_mirrors_the_nav(epub: EpubPackage) -> None:
     points = epub.ncx_points()
     nav = epub.nav_toc()
@@ -180,6 +192,12 @@ def test_ncx_mirrors_the_nav(epub: EpubPackage) -> None:
     assert depth == "2"
 
 
+def test_an_untitled_book_is_named_by_its_dates(book: Book, tmp_path: Path) -> None:
+    untitled = build_epub(dataclasses.replace(book, title="  "), tmp_path / "untitled.epub")
+    assert untitled.metadata("dc:title") == ["2023年10月16日—10月24日"]
+    untitled.close()
+
+
 def test_landmarks_and_guide(epub: EpubPackage) -> None:
     marks = epub.landmarks()
     assert marks == {"cover": "EPUB/text/cover.xhtml", "toc": "EPUB/text/toc.xhtml",
@@ -187,6 +205,9 @@ def test_landmarks_and_guide(epub: EpubPackage) -> None:
     guide = {ref.get("type"): epub.resolve(ref.get("href"))
              for ref in epub.opf.iterfind("opf:guide/opf:reference", NS)}
     assert guide == {"cover": marks["cover"], "toc": marks["toc"], "text": marks["bodymatter"]}
+    nav = epub.xml(epub.item_with_property("nav"))
+    headings = ["".join(h.itertext()) for h in nav.iter(f"{{{NS['xhtml']}}}h2")]
+    assert headings == ["目录", "导览"]
 
 
 def test_every_link_and_resource_resolves(epub: EpubPackage) -> None:
@@ -264,6 +285,9 @@ def test_cover_page_shows_the_cover_image(epub: EpubPackage) -> None:
     assert root.find("xhtml:body", NS).get(EPUB_TYPE) == "cover"
     metas = {m.get("name"): m.get("content") for m in epub.opf.iterfind("opf:metadata/opf:meta", NS)}
     assert epub.manifest[metas["cover"]][0] == image
+    picture = Image.open(io.BytesIO(epub.zip.read(image)))
+    assert picture.width >= 1600 and picture.height >= 2560
+    assert Image.MIME[picture.format] == epub.manifest[metas["cover"]][1]
 
 
 def test_stylesheets_are_packaged_and_linked(epub: EpubPackage) -> None:

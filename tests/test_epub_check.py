@@ -3,6 +3,7 @@ fixtures) through the reader and collector: EPUBCheck and structural checks on e
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from bookmaker import corpus
 from bookmaker.collector import collect
+from bookmaker.decoding import decode_text
 from bookmaker.errors import ArticleError
 from bookmaker.model import Book
 from bookmaker.options import Options
@@ -24,14 +26,16 @@ SOURCES = ("seeds", "corpus", "odd")
 
 
 def read_book(folder: Path) -> tuple[Book, str]:
-    """The collected book of every readable file in ``folder``, and all their text."""
+    """The collected book of every readable file in ``folder``, and all their text
+    (tags dropped, character references resolved, as a reader sees it)."""
     articles, texts = [], []
     for path in iter_source_files([folder]):
         try:
             articles.append(parse_file(path))
         except ArticleError:
             continue
-        texts.append(path.read_bytes().decode("utf-8", errors="replace"))
+        markup = decode_text(path.read_bytes())
+        texts.append(html.unescape(re.sub(r"<[^>]*>", "", markup)))
     return collect(articles, Options(sources=(folder,))).book, "\n".join(texts)
 
 

@@ -89,6 +89,7 @@ def test_command_line_overrides_config_overrides_defaults(tmp_path, monkeypatch)
         "命令行", "month", ("epub",))
     assert overridden.strict is True and overridden.verbosity == 1
     assert parse(["list", "-q"]).verbosity == -1
+    assert parse(["build", "--format", "epub,PDF"]).formats == ("epub", "pdf")
 
 
 def test_flags_left_out_do_not_override_config(tmp_path, monkeypatch):

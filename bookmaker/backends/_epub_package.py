@@ -13,6 +13,7 @@ from lxml import etree
 #: The oldest moment a zip entry can carry (MS-DOS time starts in 1980).
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=timezone.utc)
 
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _COMPRESSED_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 #: ebooklib's writer options: no page-list scan (it re-parses every document), an NCX
@@ -53,6 +54,14 @@ class FileItem(epub.EpubImage):
 
     def get_content(self, default: bytes | None = None) -> bytes:
         return self._path.read_bytes()
+
+
+class NavLink(epub.Link):
+    """A navigation entry that knows the language of the document it opens."""
+
+    def __init__(self, href: str, title: str, uid: str, lang: str) -> None:
+        super().__init__(href, title, uid)
+        self.lang = lang
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):
@@ -103,13 +112,29 @@ class PackageWriter(epub.EpubWriter):
             self._write_opf()
             self._write_items()
 
+    def _get_nav(self, item: epub.EpubNav) -> bytes:
+        # ebooklib's nav has only the book's language; a title in another language
+        # (a zh-Hant article in a zh-Hans book) needs its own so readers pick its font.
+        foreign = {link.href: link.lang for _, links in self.book.toc for link in links
+                   if isinstance(link, NavLink) and link.lang != self.book.language}
+        nav = super()._get_nav(item)
+        if not foreign:
+            return nav
+        root = etree.fromstring(nav)
+        for anchor in root.iter(f"{{{epub.NAMESPACES['XHTML']}}}a"):
+            lang = foreign.get(anchor.get("href", ""))
+            if lang:
+                anchor.set("lang", lang)
+                anchor.set(_XML_LANG, lang)
+        return etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True)
+
     def _get_ncx(self) -> bytes:
         # ebooklib always says depth 0; readers use it to size their TOC view.
         ncx = etree.fromstring(super()._get_ncx())
         namespace = {"ncx": epub.NAMESPACES["DAISY"]}
         for meta in ncx.iterfind("ncx:head/ncx:meta[@name='dtb:depth']", namespace):
             meta.set("content", str(_ncx_depth(ncx.find("ncx:navMap", namespace))))
-        ncx.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        ncx.set(_XML_LANG, self.book.language)
         return etree.tostring(ncx.getroottree(), encoding="utf-8", xml_declaration=True,
                               pretty_print=True)
 

@@ -35,21 +35,18 @@ def stage_images(images: Mapping[str, LocalImage], asset_dir: Path) -> dict[str,
     warning, and its figure keeps the caption alone.
     """
     staged: dict[str, str] = {}
-    names_by_source: dict[Path, str] = {}
     for url in sorted(images):
         image = images[url]
-        source = Path(image.path)
-        if source in names_by_source:
-            staged[url] = names_by_source[source]
-            continue
         problem = _problem(image)
         if problem:
             LOGGER.warning("image %s left out of the PDF: %s", url, problem)
             continue
-        name = "img-" + hashlib.sha256(str(source).encode()).hexdigest()[:20] \
+        # One file per source: two addresses of the same image share it.
+        name = "img-" + hashlib.sha256(str(image.path).encode()).hexdigest()[:20] \
             + _SUFFIXES[image.media_type]
-        _link_or_copy(source, asset_dir / name)
-        names_by_source[source] = staged[url] = name
+        if not (asset_dir / name).exists():
+            _link_or_copy(Path(image.path), asset_dir / name)
+        staged[url] = name
     return staged
 
 
@@ -65,10 +62,9 @@ def _problem(image: LocalImage) -> str | None:
             head = handle.read(16)
     except OSError as exc:
         return f"cannot read {image.path} ({exc.strerror or exc})"
-    if not head.startswith(signatures):
-        return f"{image.path} is not a {image.media_type} file"
-    if image.media_type == "image/webp" and head[8:12] != b"WEBP":
-        return f"{image.path} is not a {image.media_type} file"
+    if not head.startswith(signatures) or (
+            image.media_type == "image/webp" and head[8:12] != b"WEBP"):
+        return f"{image.path} does not hold {image.media_type} data"
     return None
 
 

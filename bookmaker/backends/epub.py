@@ -23,7 +23,7 @@ from ..errors import BuildError
 from ..labels import is_chinese, labels_for
 from ..model import Article, Book, Chapter, LocalImage
 from ..options import Options
-from ._epub_package import FileItem, PackageWriter, RenderedDocument
+from ._epub_package import FileItem, NavLink, PackageWriter, RenderedDocument
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
 
 #: Stylesheets in cascade order: the shared typography, then the e-reader specifics.
 STYLESHEETS = (*render.BASE_STYLESHEETS, "epub.css")
+
+COVER_FILE = f"images/cover.{IMAGE_EXTENSIONS[COVER_MEDIA_TYPE]}"
 
 #: Every content document sits in ``text/``; these are their paths from there.
 _STYLE_LINKS = [f"../styles/{name}" for name in STYLESHEETS]
@@ -123,6 +125,12 @@ def book_identifier(book: Book) -> str:
     return f"urn:uuid:{uuid.uuid5(BOOK_ID_NAMESPACE, name)}"
 
 
+def book_title(book: Book) -> str:
+    """The title, on one line; a book without one is named by its dates."""
+    view = render.book_view(book)
+    return " ".join(book.title.split()) or str(view["date_range"]) or "bookmaker"
+
+
 def modification_time(book: Book) -> datetime:
     """``SOURCE_DATE_EPOCH`` when set, else the newest article's time; never "now"."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -154,7 +162,8 @@ class EpubBackend:
         modified = modification_time(book)
         try:
             with atomic_path(target) as temporary:
-                writer = PackageWriter(temporary, package, modified)
+                writer = PackageWriter(temporary, package, modified, {
+                    "landmark_title": labels_for(book.language)["landmarks"]})
                 writer.process()
                 writer.write()
         except (OSError, zipfile.LargeZipFile) as exc:
@@ -163,54 +172,77 @@ class EpubBackend:
 
 
 def assemble(book: Book) -> epub.EpubBook:
-    """The ebooklib book: metadata, stylesheets, cover, pages, images, navigation, spine.
-
-    Pages are rendered later, while the writer stores them.
-    """
+    """The ebooklib book, step by step; pages are rendered later, as the writer stores
+    them, so that only one is in memory at a time."""
     layout = _Layout(book)
     context = layout.context(book)
-    labels = labels_for(book.language)
     package = epub.EpubBook()
+    # 1. metadata, 2. stylesheets, 3. cover image and front matter, 4. chapter openers
+    # and articles, 5. images, 6. nav, NCX and landmarks, 7. spine in reading order.
     _add_metadata(package, book)
+    _add_stylesheets(package)
+    front = _add_front_matter(package, book, context)
+    toc = _add_chapters(package, book, layout, context)
+    for image in dict.fromkeys(layout.images.values()):
+        package.add_item(FileItem(image.uid, image.href, image.source.media_type,
+                                  image.source.path))
+    _add_navigation(package, book, toc, front)
+    package.spine = [item for item in package.items if isinstance(item, RenderedDocument)]
+    return package
 
+
+def _add_stylesheets(package: epub.EpubBook) -> None:
     for name in STYLESHEETS:
         package.add_item(epub.EpubItem(uid=f"style-{name.removesuffix('.css')}",
                                        file_name=f"styles/{name}", media_type="text/css",
                                        content=render.read_stylesheet(name).encode("utf-8")))
 
-    package.set_cover(f"images/cover.{IMAGE_EXTENSIONS[COVER_MEDIA_TYPE]}",
-                      render_cover(book), create_page=False)
-    cover = _page(package, "cover", "text/cover.xhtml", labels["cover"], book.language,
-                  lambda: _cover_body(book), body_class="cover-page", epub_type="cover")
-    title_page = _page(package, "title-page", "text/title.xhtml", labels["title_page"],
+
+def _add_front_matter(package: epub.EpubBook, book: Book,
+                      context: render.RenderContext) -> dict[str, RenderedDocument]:
+    """Cover image and page, title page and contents page, by landmark name."""
+    labels = labels_for(book.language)
+    package.set_cover(COVER_FILE, render_cover(book), create_page=False)
+    return {
+        "cover": _page(package, "cover", "text/cover.xhtml", labels["cover"],
+                       book.language, lambda: _cover_body(book), body_class="cover-page",
+                       epub_type="cover"),
+        "title": _page(package, "title-page", "text/title.xhtml", labels["title_page"],
                        book.language, lambda: render.render_title_page(book),
-                       body_class="title-page-body", epub_type="titlepage")
-    toc_page = _page(package, "toc-page", "text/toc.xhtml", labels["contents"],
+                       body_class="title-page-body", epub_type="titlepage"),
+        "toc": _page(package, "toc-page", "text/toc.xhtml", labels["contents"],
                      book.language, lambda: render.render_toc(book, context),
-                     body_class="toc-page")
-    spine: list[epub.EpubItem] = [cover, title_page, toc_page]
-    toc: list[tuple[epub.Section, list[epub.Link]]] = []
+                     body_class="toc-page"),
+    }
+
+
+def _add_chapters(package: epub.EpubBook, book: Book, layout: _Layout,
+                  context: render.RenderContext) -> list[tuple[epub.Section, list[NavLink]]]:
+    """An opener per chapter followed by its articles; returns the two-level TOC."""
+    toc = []
     article_names = iter(zip(layout.articles, layout.article_files))
     for chapter_uid, chapter in zip(layout.chapters, book.chapters):
-        opener = _page(package, chapter_uid, layout.chapter_file(chapter), chapter.title,
+        chapter_title = _plain(chapter.title, chapter.key)
+        opener = _page(package, chapter_uid, layout.chapter_file(chapter), chapter_title,
                        book.language, _chapter_renderer(chapter, context),
                        body_class="chapter-page", epub_type="bodymatter chapter")
-        spine.append(opener)
         links = []
         for article in chapter.articles:
             uid, file_name = next(article_names)
-            page = _page(package, uid, file_name, article.title, article.language,
-                         _article_renderer(article, context), body_class="article-page")
-            spine.append(page)
-            links.append(epub.Link(file_name, _nav_label(article.title, article.url),
-                                   f"nav-{uid}"))
-        toc.append((epub.Section(_nav_label(chapter.title, chapter.key),
-                                 layout.chapter_file(chapter)), links))
+            title = _plain(article.title, article.url)
+            _page(package, uid, file_name, title, article.language or book.language,
+                  _article_renderer(article, context), body_class="article-page")
+            links.append(NavLink(file_name, title, f"nav-{uid}",
+                                 article.language or book.language))
+        toc.append((epub.Section(chapter_title, opener.file_name), links))
+    return toc
 
-    for image in dict.fromkeys(layout.images.values()):
-        package.add_item(FileItem(image.uid, image.href, image.source.media_type,
-                                  image.source.path))
 
+def _add_navigation(package: epub.EpubBook, book: Book,
+                    toc: list[tuple[epub.Section, list[NavLink]]],
+                    front: dict[str, RenderedDocument]) -> None:
+    """The EPUB 3 nav document and the NCX (both from ``toc``), and the landmarks."""
+    labels = labels_for(book.language)
     nav = epub.EpubNav(title=labels["contents"])
     for name in STYLESHEETS:
         nav.add_link(href=f"styles/{name}", rel="stylesheet", type="text/css")
@@ -218,18 +250,16 @@ def assemble(book: Book) -> epub.EpubBook:
     package.add_item(epub.EpubNcx())
     package.toc = toc
     package.guide = [
-        {"type": "cover", "href": cover.file_name, "title": labels["cover"]},
-        {"type": "toc", "href": toc_page.file_name, "title": labels["contents"]},
+        {"type": "cover", "href": front["cover"].file_name, "title": labels["cover"]},
+        {"type": "toc", "href": front["toc"].file_name, "title": labels["contents"]},
         {"type": "text", "href": toc[0][0].href, "title": labels["start"]},
     ]
-    package.spine = spine
-    return package
 
 
 def _add_metadata(package: epub.EpubBook, book: Book) -> None:
     view = render.book_view(book)
     package.set_identifier(book_identifier(book))
-    package.set_title(book.title)
+    package.set_title(book_title(book))
     package.set_language(book.language)
     package.set_direction("ltr")
     for n, publisher in enumerate(book.publishers):
@@ -270,11 +300,11 @@ def _chapter_renderer(chapter: Chapter, context: render.RenderContext):
 
 
 def _cover_body(book: Book) -> str:
-    source = f"../images/cover.{IMAGE_EXTENSIONS[COVER_MEDIA_TYPE]}"
-    return (f'<div class="cover"><img class="cover-image" src="{source}" '
-            f'alt="{markupsafe.escape(book.title)}"/></div>')
+    return (f'<div class="cover"><img class="cover-image" src="../{COVER_FILE}" '
+            f'alt="{markupsafe.escape(book_title(book))}"/></div>')
 
 
-def _nav_label(title: str, fallback: str) -> str:
-    """Navigation entries need text; an untitled item shows its address or key."""
+def _plain(title: str, fallback: str) -> str:
+    """A title on one line; navigation entries and page titles need text, so an
+    untitled item shows its address or key."""
     return " ".join(title.split()) or fallback

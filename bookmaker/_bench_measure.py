@@ -1,0 +1,159 @@
+"""Measuring one process tree: wall time, peak resident memory, exit status."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+#: How often the memory of a process tree is sampled, in seconds.
+SAMPLE_INTERVAL = 0.02
+
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+@dataclass
+class Run:
+    """One timed process."""
+
+    wall_s: float
+    #: Resident memory of the process and all its descendants, summed per sample,
+    #: the largest sum (shared pages of forked workers count once per process).
+    peak_rss_mb: float
+    #: ``ru_maxrss`` from ``wait4``: the largest single process of the tree.
+    largest_process_mb: float
+    samples: int
+    returncode: int
+    timed_out: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+
+class TreeSampler:
+    """Samples the summed resident memory of a process and its descendants."""
+
+    def __init__(self, root: int, interval: float = SAMPLE_INTERVAL) -> None:
+        self.root = root
+        self.interval = interval
+        self.peak_kb = 0
+        self.samples = 0
+        # pid → parent pid, read once per process: a worker whose parent has exited is
+        # re-parented to init, but it still belongs to the tree being measured.
+        self._parents: dict[int, int] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            self.sample()
+            if self._done.wait(self.interval):
+                return
+
+    def sample(self) -> int:
+        """Sum the tree's resident memory now (in KiB) and keep the largest sum."""
+        pids = {int(name) for name in os.listdir("/proc") if name.isdigit()}
+        for gone in self._parents.keys() - pids:
+            del self._parents[gone]
+        for new in pids - self._parents.keys():
+            self._parents[new] = _parent_pid(new)
+        total = sum(_resident_kb(pid) for pid in self.tree())
+        self.peak_kb = max(self.peak_kb, total)
+        self.samples += 1
+        return total
+
+    def tree(self) -> list[int]:
+        """The root and every known descendant."""
+        children: dict[int, list[int]] = {}
+        for pid, parent in self._parents.items():
+            children.setdefault(parent, []).append(pid)
+        found, pending = [], [self.root]
+        while pending:
+            pid = pending.pop()
+            found.append(pid)
+            pending.extend(children.get(pid, ()))
+        return found
+
+
+def _parent_pid(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    # The command name may contain spaces and parentheses; the fields follow the last ")".
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _resident_kb(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_KB
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def measure(command: Sequence[str], timeout: float | None = None) -> Run:
+    """Run ``command`` to its end: wall time, peak memory of its tree, exit status."""
+    timed_out = threading.Event()
+
+    def kill_group(pid: int) -> None:
+        timed_out.set()
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(list(command), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=errors,
+                                   start_new_session=True)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        timer = threading.Timer(timeout, kill_group, (process.pid,)) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            # wait4, not wait: its rusage covers this child and the descendants it waited
+            # for, and nothing else this benchmark ran.
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            kill_group(process.pid)
+            process.wait()
+            raise
+        finally:
+            if timer:
+                timer.cancel()
+        wall = time.perf_counter() - start
+        sampler.stop()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    return Run(wall_s=round(wall, 4), peak_rss_mb=round(sampler.peak_kb / 1024, 1),
+               largest_process_mb=round(usage.ru_maxrss / 1024, 1),
+               samples=sampler.samples, returncode=process.returncode,
+               timed_out=timed_out.is_set(), error=lines[-1] if lines else "")
+
+
+def count_pages(path: Path) -> int | None:
+    """Pages of a PDF, or ``None`` when it cannot be read."""
+    from pypdf import PdfReader
+
+    try:
+        return len(PdfReader(path).pages)
+    except Exception:  # noqa: BLE001 - a broken output is reported, not fatal
+        return None
