@@ -68,7 +68,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python -m bookmaker.bench
+	$(BIN)/python -m bookmaker.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 #: The goals are stated for this many articles.
 GOAL_SIZE = 1000
 _OURS = "bookmaker"
+_LEGEND = "\n".join((
+    "median s: wall time of the whole process, median of the runs.",
+    "peak MB: VmRSS of the process and its descendants summed every 20 ms, the largest sum",
+    "  over the runs (at least ru_maxrss; pages shared by forked processes count once each).",
+    "PSS MB: the same with proportional set sizes (shared pages split), read less often.",
+    "ours/theirs: bookmaker's figure divided by the reference's, same size and format."))
 
 
 def machine() -> dict[str, Any]:
@@ -110,8 +116,8 @@ def _number(value: float | None, digits: int = 2) -> str:
 def format_table(results: Sequence[Measurement], incremental: Sequence[dict[str, Any]],
                  goal_list: Sequence[dict[str, Any]]) -> list[str]:
     """The lines printed at the end of a run."""
-    header = ("size", "format", "tool", "runs", "median s", "peak MB", "pages", "pages/s",
-              "ours/theirs s", "ours/theirs MB")
+    header = ("size", "format", "tool", "runs", "median s", "peak MB", "PSS MB", "pages",
+              "pages/s", "ours/theirs s", "ours/theirs MB")
     rows = [header]
     for m in results:
         ours = _find(results, m.size, m.format, _OURS)
@@ -121,8 +127,8 @@ def format_table(results: Sequence[Measurement], incremental: Sequence[dict[str,
             memory_ratio = (ours.peak_mb or 0) / m.peak_mb if m.peak_mb else None
         median = _number(m.median_s) if m.status == "ok" else m.status
         rows.append((str(m.size), m.format, m.tool, str(len(m.runs)), median,
-                     _number(m.peak_mb, 0), str(m.pages or "-"), _number(m.pages_per_s, 1),
-                     _number(time_ratio), _number(memory_ratio)))
+                     _number(m.peak_mb, 0), _number(m.pss_mb, 0), str(m.pages or "-"),
+                     _number(m.pages_per_s, 1), _number(time_ratio), _number(memory_ratio)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
              for row in rows]
@@ -130,6 +136,7 @@ def format_table(results: Sequence[Measurement], incremental: Sequence[dict[str,
     notes.update(dict.fromkeys(f"  {m.size} {m.format} {m.tool} {m.status}: "
                                f"{m.runs[-1].error or 'no message'}"
                                for m in results if m.status not in ("ok", "skipped")))
+    lines += ["", _LEGEND]
     if notes:
         lines += ["", "notes:", *notes]
     if incremental:

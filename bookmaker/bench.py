@@ -23,6 +23,7 @@ from . import _bench_references as references
 from ._bench_measure import Run, count_pages, measure
 from ._bench_report import GOAL_SIZE, format_table, goals, machine
 from .corpus import generate, seeds_folder
+from .options import PAGE_SIZES
 
 #: The corpora are always the same files: this seed, stamps over this many days.
 CORPUS_SEED = 6
@@ -53,9 +54,12 @@ class Measurement:
 
     @property
     def peak_mb(self) -> float | None:
-        """The largest tree peak of the runs; never below the largest single process,
-        whose short peak the sampling may have missed."""
-        peaks = [max(run.peak_rss_mb, run.largest_process_mb) for run in self.runs if run.ok]
+        peaks = [run.peak_mb for run in self.runs if run.ok]
+        return max(peaks) if peaks and self.status == "ok" else None
+
+    @property
+    def pss_mb(self) -> float | None:
+        peaks = [run.peak_pss_mb for run in self.runs if run.ok]
         return max(peaks) if peaks and self.status == "ok" else None
 
     @property
@@ -65,7 +69,7 @@ class Measurement:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "median_s": self.median_s, "peak_mb": self.peak_mb,
-                "pages_per_s": self.pages_per_s}
+                "pss_mb": self.pss_mb, "pages_per_s": self.pages_per_s}
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,7 @@ def measure_incremental(work: Path, corpus: Path, size: int, fmt: str,
 
 
 def _describe(run: Run) -> str:
-    text = f"{run.wall_s:.2f} s, {run.peak_rss_mb:.0f} MB"
+    text = f"{run.wall_s:.2f} s, {run.peak_mb:.0f} MB"
     if run.timed_out:
         return text + " (time cap reached, killed)"
     return text + (f" (exit {run.returncode}: {run.error})" if not run.ok else "")
@@ -228,7 +232,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="JSON report (default: build/bench.json)")
     parser.add_argument("--work-dir", type=Path, default=Path("build/bench"),
                         help="corpora and outputs (default: build/bench)")
-    parser.add_argument("--page-size", default="A5", help="PDF paper (default: A5)")
+    parser.add_argument("--page-size", default="A5", choices=PAGE_SIZES,
+                        help="PDF paper, ours and the reference's (default: A5)")
     parser.add_argument("--skip-pdf-reference", action="store_true",
                         help="do not run WeasyPrint on one combined document")
     parser.add_argument("--reference-timeout", type=float, default=900,
@@ -283,7 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
                         encoding="utf-8")
     print(f"\nraw figures: {args.out}")
-    return 0 if all(m.status in ("ok", "skipped") for m in results) else 1
+    finished = all(m.status in ("ok", "skipped") for m in results) and all(
+        entry["ratio"] is not None for entry in report["incremental"])
+    return 0 if finished else 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import lxml.html
 import nh3
 from lxml import etree
 
+from .nodes import BLANK, drop_keeping_tail, splice
+
 #: Elements an article body may keep (``h1`` is allowed only to be demoted to ``h2``).
 BODY_TAGS = frozenset({
     "p", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "blockquote", "q",
@@ -48,13 +50,14 @@ INLINE_TAGS = frozenset({
     "small", "span", "abbr", "img",
 })
 VOID_TAGS = frozenset({"br", "hr", "img"})
-#: Blocks that may hold only phrasing content (text and inline elements).
-PHRASING_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "pre", "dt"})
+#: Blocks that may hold only phrasing content (text and inline elements). A table
+#: caption may hold more, but never a table; short text is all captions need.
+PHRASING_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "caption"})
 #: Elements that may hold blocks as well as text: where a figure may stand.
 FLOW_CONTAINERS = frozenset({"div", "blockquote", "li", "dd", "td", "th", "figure",
-                             "figcaption", "caption"})
+                             "figcaption"})
 #: Where leading and trailing blank space and line breaks mean nothing.
-TRIMMED_TAGS = PHRASING_BLOCKS - {"pre"} | {"li", "dd", "td", "th", "figcaption", "caption"}
+TRIMMED_TAGS = PHRASING_BLOCKS - {"pre"} | {"li", "dd", "td", "th", "figcaption"}
 
 # Characters XML 1.0 forbids, plus C1 controls and noncharacters (no text has them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
@@ -62,7 +65,6 @@ _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-
 #: A line break or no-break space between two CJK characters: a browser would draw it
 #: as a space, which Chinese does not have (CSS Text 3 drops such line breaks too).
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?:[ \t]*\n[ \t\n]*|\u00a0+)(?=[{_CJK}])")
-_BLANK = " \t\n\r\f\u00a0\u3000"
 
 #: Deeper markup is refused: the HTML parser loses content below about 255 levels and
 #: the sanitizer slows down quadratically with depth. Real articles nest a dozen deep.
@@ -181,54 +183,6 @@ def clean_tree(root: lxml.html.HtmlElement) -> None:
     splice(root, unwrapped, dropped)
 
 
-def splice(root: etree._Element, unwrapped: set[etree._Element],
-           dropped: set[etree._Element]) -> None:
-    """Replace each of ``unwrapped`` by its content and remove each of ``dropped``.
-
-    The text after every element stays. One pass rebuilds each affected parent, so
-    thousands of neighbours cost linear time; one-by-one removal would copy the growing
-    text of their parent each time.
-    """
-    parents = {element.getparent() for element in unwrapped | dropped}
-    for parent in reversed(list(root.iter())):  # children before their parents
-        if parent not in parents:
-            continue
-        nodes: list[str | etree._Element] = [parent.text or ""]
-        for child in parent:
-            if child in unwrapped:
-                nodes.append(child.text or "")
-                for grandchild in child:
-                    nodes.extend((grandchild, grandchild.tail or ""))
-            elif child not in dropped:
-                nodes.append(child)
-            nodes.append(child.tail or "")
-        for child in list(parent):
-            parent.remove(child)
-        _refill(parent, nodes)
-
-
-def _refill(parent: etree._Element, nodes: list[str | etree._Element]) -> None:
-    """Give an emptied ``parent`` the ``nodes`` (texts and elements) in order."""
-    texts: list[str] = []
-    last: etree._Element | None = None
-    for node in nodes:
-        if isinstance(node, str):
-            texts.append(node)
-            continue
-        _set_text_after(parent, last, "".join(texts))
-        texts = []
-        parent.append(node)
-        last = node
-    _set_text_after(parent, last, "".join(texts))
-
-
-def _set_text_after(parent: etree._Element, last: etree._Element | None, text: str) -> None:
-    if last is None:
-        parent.text = text or None
-    else:
-        last.tail = text or None
-
-
 def _clean_attributes(element: lxml.html.HtmlElement) -> None:
     allowed = _ATTRIBUTES.get(element.tag, set())
     for name in list(element.attrib):
@@ -257,135 +211,12 @@ def _set_or_delete(element: etree._Element, name: str, value: str | None) -> Non
         element.set(name, value)
 
 
-def fix_structure(root: lxml.html.HtmlElement) -> None:
-    """Make the content model valid: no blocks in phrasing, lists hold items, and so on."""
-    # Reversed document order visits descendants before their ancestors.
-    for element in reversed(list(root.iterdescendants())):
-        tag = element.tag
-        if tag in INLINE_TAGS and _has_block_child(element):
-            # A link or emphasis around whole paragraphs: keep the paragraphs.
-            unwrap(element)
-        elif tag in PHRASING_BLOCKS:
-            while _has_block_child(element):
-                for child in list(element):
-                    if child.tag not in INLINE_TAGS:
-                        unwrap(child)
-    for element in list(root.iterdescendants()):
-        parent = element.getparent()
-        tag = element.tag
-        if tag in ("ul", "ol"):
-            _wrap_strays(element, {"li"}, "li")
-        elif tag == "dl":
-            _wrap_strays(element, {"dt", "dd"}, "dd")
-        elif tag == "li" and parent.tag not in ("ul", "ol"):
-            _wrap_in_list(element)
-        elif tag in ("dt", "dd", "figcaption", "caption") and parent.tag not in _OWNERS[tag]:
-            element.tag = "p"
-    wrap_inline_runs(root)
-
-
-_OWNERS = {"dt": ("dl",), "dd": ("dl",), "figcaption": ("figure",), "caption": ("table",)}
-
-
-def _has_block_child(element: etree._Element) -> bool:
-    return any(child.tag not in INLINE_TAGS for child in element)
-
-
-def _wrap_strays(parent: etree._Element, allowed: set[str], wrapper: str) -> None:
-    """Put every run of text and other elements of ``parent`` into a ``wrapper``."""
-    _wrap_runs(parent, lambda child: child.tag not in allowed, wrapper)
-
-
-def _wrap_in_list(item: etree._Element) -> None:
-    previous = item.getprevious()
-    if previous is not None and previous.tag == "ul" and not (previous.tail or "").strip():
-        previous.tail = None
-        previous.append(item)
-        return
-    listing = etree.Element("ul")
-    item.addprevious(listing)
-    listing.tail = item.tail
-    item.tail = None
-    listing.append(item)
-
-
-def wrap_inline_runs(parent: etree._Element) -> None:
-    """Put runs of text and inline elements directly in ``parent`` into paragraphs."""
-    _wrap_runs(parent, lambda child: child.tag in INLINE_TAGS, "p")
-
-
-def _wrap_runs(parent: etree._Element, belongs, wrapper: str) -> None:
-    """Move each run of loose text and children that ``belongs`` accepts into a new element.
-
-    Blank text between the kept elements is dropped: it carries nothing between blocks.
-    """
-    nodes: list[str | etree._Element] = []
-    if parent.text:
-        nodes.append(parent.text)
-    for child in parent:
-        nodes.append(child)
-        if child.tail:
-            nodes.append(child.tail)
-    parent.text = None
-    for child in list(parent):
-        child.tail = None
-        parent.remove(child)
-    run: list[str | etree._Element] = []
-    for node in nodes + [None]:
-        if node is not None and (isinstance(node, str) or belongs(node)):
-            run.append(node)
-            continue
-        if any(isinstance(n, etree._Element) or n.strip(_BLANK) for n in run):
-            box = etree.SubElement(parent, wrapper)
-            for item in run:
-                append_node(box, item)
-        run = []
-        if node is not None:
-            parent.append(node)
-
-
-def append_node(parent: etree._Element, node: str | etree._Element) -> None:
-    """Append a text or element node at the end of ``parent``'s content."""
-    if isinstance(node, str):
-        if len(parent):
-            parent[-1].tail = (parent[-1].tail or "") + node
-        else:
-            parent.text = (parent.text or "") + node
-    else:
-        parent.append(node)
-
-
-def unwrap(element: etree._Element) -> None:
-    """Replace ``element`` by its content (text and children), keeping the text after it."""
-    parent = element.getparent()
-    if element.text:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.text
-        else:
-            parent.text = (parent.text or "") + element.text
-        element.text = None
-    for child in list(element):
-        element.addprevious(child)  # constant time, where insert(index) walks the siblings
-    drop_keeping_tail(element)
-
-
-def drop_keeping_tail(element: etree._Element) -> None:
-    """Remove ``element`` and its content, keeping the text that follows it."""
-    parent = element.getparent()
-    tail = element.tail
-    previous = element.getprevious()
-    parent.remove(element)
-    if tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-
-
+#: Elements that mean nothing without content. Cells, terms and captions stay: their
+#: position in a table or list carries meaning.
 _DROPPED_WHEN_EMPTY = frozenset({
     "p", "a", "span", "em", "strong", "b", "i", "u", "s", "small", "h2", "h3", "h4", "h5",
-    "h6", "sub", "sup", "q", "cite", "abbr",
+    "h6", "sub", "sup", "q", "cite", "abbr", "code", "pre", "blockquote", "ul", "ol", "li",
+    "dl", "table", "thead", "tbody", "tfoot", "tr",
 })
 
 
@@ -408,40 +239,31 @@ def tidy(root: etree._Element) -> None:
 def trim_block(element: etree._Element) -> None:
     """Drop leading and trailing blank text and ``<br>``s of a block."""
     while True:
-        element.text = (element.text or "").lstrip(_BLANK) or None
+        element.text = (element.text or "").lstrip(BLANK) or None
         if element.text is None and len(element) and element[0].tag == "br":
             drop_keeping_tail(element[0])
             continue
         break
     while len(element):
         last = element[-1]
-        last.tail = (last.tail or "").rstrip(_BLANK) or None
+        last.tail = (last.tail or "").rstrip(BLANK) or None
         if last.tail is None and last.tag == "br":
             element.remove(last)
             continue
         break
     if not len(element):
-        element.text = (element.text or "").rstrip(_BLANK) or None
+        element.text = (element.text or "").rstrip(BLANK) or None
 
 
 def _is_empty(element: etree._Element) -> bool:
-    if (element.text or "").strip(_BLANK):
+    if (element.text or "").strip(BLANK):
         return False
     for child in element.iter():
         if child is not element and (child.tag in ("img", "hr")
-                                     or (child.text or "").strip(_BLANK)
-                                     or (child.tail or "").strip(_BLANK)):
+                                     or (child.text or "").strip(BLANK)
+                                     or (child.tail or "").strip(BLANK)):
             return False
     return True
-
-
-def plain_text(element: etree._Element) -> str:
-    """The text of ``element`` with runs of blank space collapsed, trimmed."""
-    return collapse_space("".join(element.itertext()))
-
-
-def collapse_space(text: str) -> str:
-    return re.sub(f"[{_BLANK}]+", " ", text).strip()
 
 
 def inner_xhtml(element: etree._Element) -> str:

@@ -115,7 +115,17 @@ def _wrap_at_spaces(text: str, font: _Measurer, width: float) -> list[str]:
             lines[-1] += f" {word}"
         else:
             lines.append(word)
-    return lines
+    # "纽约时报中文网 · 2023年10月" broken at the dot reads better without it.
+    return [_drop_trailing_separator(line) if n < len(lines) else line
+            for n, line in enumerate(lines, start=1)]
+
+
+_SEPARATORS = frozenset("·•|/-–—")
+
+
+def _drop_trailing_separator(line: str) -> str:
+    head, _, last = line.rpartition(" ")
+    return head if head and last in _SEPARATORS else line
 
 
 def _balance(wrap, text: str, font: _Measurer, width: float) -> list[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .cleaner import (FLOW_CONTAINERS, IMAGE_SCHEMES, INLINE_TAGS, PHRASING_BLOCKS,
-                      collapse_space, drop_keeping_tail, safe_url, unwrap)
+from .cleaner import FLOW_CONTAINERS, IMAGE_SCHEMES, INLINE_TAGS, PHRASING_BLOCKS, safe_url
+from .nodes import collapse_space, drop_keeping_tail, unwrap
 from .model import Figure
 
-#: Flow containers a figure may not stand in: a figure has one caption, a table one too.
-_NO_FIGURES_IN = frozenset({"figcaption", "caption", "figure"})
+#: Flow containers a figure may not stand in: a figure within a figure or its caption.
+_NO_FIGURES_IN = frozenset({"figcaption", "figure"})
 
 
 def figure_from_element(element: etree._Element) -> Figure | None:
@@ -37,7 +37,8 @@ def build_figures(root: etree._Element) -> None:
     figure with only its caption, or nothing.
     """
     for figure in list(root.iter("figure")):
-        _normalise_figure(figure)
+        if figure.getparent() is not None:  # else unwrapped as part of an outer figure
+            _normalise_figure(figure)
     # Last image first: each split then moves only the few nodes after its image.
     for image in reversed(list(root.iter("img"))):
         parent = image.getparent()
@@ -64,9 +65,13 @@ def collect_figures(root: etree._Element) -> tuple[Figure, ...]:
 def _normalise_figure(old: etree._Element) -> None:
     """Rebuild a source ``<figure>`` as one figure per image, the caption on the last."""
     images = list(old.iter("img"))
-    caption = next(old.iter("figcaption"), None)
+    captions = list(old.iter("figcaption"))
+    caption = captions[0] if captions else None
     for image in images:
         drop_keeping_tail(image)
+    # Figures and captions inside this one: their text stays, their frames go.
+    for inner in list(old.iterdescendants("figure")) + captions[1:]:
+        unwrap(inner)
     if caption is not None:
         drop_keeping_tail(caption)
     built = [_new_figure(image, None) for image in images] or [_new_figure(None, None)]

@@ -6,9 +6,10 @@ import re
 
 from lxml import etree
 
-from .cleaner import (INLINE_TAGS, drop_keeping_tail, inner_xhtml, plain_text, trim_block,
-                      wrap_inline_runs)
+from .cleaner import INLINE_TAGS, inner_xhtml, trim_block
 from .model import Footer
+from .nodes import drop_keeping_tail, plain_text
+from .structure import wrap_inline_runs
 
 CONTRIBUTOR = re.compile(
     r"对本文(?:亦)?有(?:报道|報導|研究)?贡献|對本文(?:亦)?有(?:報道|報導|研究)?貢獻"

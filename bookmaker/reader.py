@@ -21,7 +21,9 @@ from .figures import build_figures, collect_figures, figure_from_element
 from .footer import split_footer
 from .language import detect_language
 from .model import Article, Footer
+from .nodes import drop_keeping_tail, plain_text, unwrap
 from .sections import section_for_url
+from .structure import fix_structure, wrap_inline_runs
 
 #: File name endings of article files when a folder is searched.
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -86,8 +88,8 @@ def parse_file(path: Path) -> Article:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ArticleError(path, f"too large ({size // (1024 * 1024)} MB; "
-                                     f"the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+            raise ArticleError(path, f"too large ({size / 2**20:.1f} MB; "
+                                     f"the limit is {MAX_FILE_BYTES // 2**20} MB)")
         data = path.read_bytes()
     except OSError as error:
         raise ArticleError(path, f"cannot read: {error.strerror or error}") from None
@@ -108,7 +110,7 @@ def parse_bytes(data: bytes, path: Path) -> Article:
         raise ArticleError(path, str(error)) from None
     address, dateline, lead, body, footer_root = _take_apart(root)
 
-    dateline_text = cleaner.plain_text(dateline) if dateline is not None else ""
+    dateline_text = plain_text(dateline) if dateline is not None else ""
     dateline_value = ""
     if dateline is not None:
         dateline_value = (dateline.get("datetime") or dateline.get("pudate") or "").strip()
@@ -124,7 +126,7 @@ def parse_bytes(data: bytes, path: Path) -> Article:
         title=header.title,
         url=header.url,
         published=published,
-        authors=_authors(cleaner.plain_text(address)) if address is not None else (),
+        authors=_authors(plain_text(address)) if address is not None else (),
         dateline_text=dateline_text,
         dateline_value=dateline_value,
         lead_figure=figure_from_element(lead) if lead is not None else None,
@@ -259,7 +261,7 @@ def _take_apart(root: etree._Element):
 
     for wrapper in list(root.iterdescendants(*cleaner.GENERIC_BLOCKS)):
         if next(wrapper.iterdescendants(*_FRAME_PARTS), None) is not None:
-            cleaner.unwrap(wrapper)  # a <div> around the whole article, say
+            unwrap(wrapper)  # a <div> around the whole article, say
 
     sections = [s for s in root.iter("section") if outside(s, ("section",))]
     footers = [f for f in root.iter("footer") if outside(f, ("section", "footer"))]
@@ -273,7 +275,7 @@ def _take_apart(root: etree._Element):
             break
     for part in (address, dateline, lead, *footers, *sections):
         if part is not None and part.getparent() is not None:
-            cleaner.drop_keeping_tail(part)
+            drop_keeping_tail(part)
             part.tail = None
     if sections:
         body = etree.Element("div")
@@ -287,19 +289,19 @@ def _take_apart(root: etree._Element):
 
 def _clean_body(body: etree._Element) -> None:
     cleaner.clean_tree(body)
-    cleaner.fix_structure(body)
+    fix_structure(body)
     build_figures(body)
-    cleaner.wrap_inline_runs(body)
+    wrap_inline_runs(body)
     cleaner.tidy(body)
 
 
 def _clean_footer(root: etree._Element) -> Footer:
     cleaner.clean_tree(root)
     for image in list(root.iter("img")):
-        cleaner.drop_keeping_tail(image)
+        drop_keeping_tail(image)
     for element in list(root.iter("figure", "figcaption")):
-        cleaner.unwrap(element)
-    cleaner.fix_structure(root)
+        unwrap(element)
+    fix_structure(root)
     cleaner.tidy(root)
     return split_footer(root)
 

@@ -199,6 +199,8 @@ def test_images_in_the_footer_are_dropped():
     ('<p><abbr title="世界卫生组织">WHO</abbr><span class="x" lang="en">y</span></p>',
      '<p><abbr title="世界卫生组织">WHO</abbr><span>y</span></p>'),
     ("<section><section><p>嵌套</p></section></section>", "<p>嵌套</p>"),
+    ("<table><tr><td>格</td></tr><caption>表题</caption></table>",
+     "<table><caption>表题</caption><tbody><tr><td>格</td></tr></tbody></table>"),
     ("<address>正文里的署名</address><time>时间</time>", "<p>正文里的署名时间</p>"),
 ])
 def test_structure_is_repaired(source, cleaned):
@@ -275,7 +277,90 @@ def test_encoded_surrogates_are_refused_and_nul_bytes_removed():
     assert article.body == "<p>ab</p>"
 
 
-# --- property -----------------------------------------------------------------------
+@pytest.mark.parametrize("source, cleaned", [
+    ('<p><a href="https://x.org/1">外<span><a href="https://x.org/2">内</a></span></a></p>',
+     '<p><a href="https://x.org/1">外</a><a href="https://x.org/2">内</a></p>'),
+    ("<figure><figcaption>外<figure><img src='https://x.org/i.jpg'><figcaption>内</figcaption>"
+     "</figure></figcaption></figure>",
+     '<figure><img src="https://x.org/i.jpg" alt=""/><figcaption>外内</figcaption></figure>'),
+    ("<dl><dt>词</dt><dd>义</dd></dl>", "<dl><dt>词</dt><dd>义</dd></dl>"),
+    ("<dl><dd>没有词的解释</dd><dt>没有解释的词</dt></dl>", "<p>没有词的解释</p><p>没有解释的词</p>"),
+    ("<table><tbody><tr><td>体</td></tr></tbody><thead><tr><th>头</th></tr></thead>"
+     "<tfoot><tr><td>脚</td></tr></tfoot><tfoot><tr><td>又一脚</td></tr></tfoot></table>",
+     "<table><thead><tr><th>头</th></tr></thead><tbody><tr><td>体</td></tr></tbody>"
+     "<tbody><tr><td>又一脚</td></tr></tbody><tfoot><tr><td>脚</td></tr></tfoot></table>"),
+    ("<table><caption>表<table><tr><td>内</td></tr></table></caption><tr><td>外</td></tr></table>",
+     "<table><caption>表内</caption><tbody><tr><td>外</td></tr></tbody></table>"),
+    ("<table><tr><td></td></tr></table><ul><li> </li></ul><blockquote> </blockquote><pre></pre>", ""),
+])
+def test_structure_that_xhtml_forbids_is_repaired(source, cleaned):
+    assert body_of(source) == cleaned
+
+
+# --- properties ---------------------------------------------------------------------
+
+_INLINE = {"a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "q", "cite", "code",
+           "small", "span", "abbr", "img"}
+_BLOCKS = {"p", "blockquote", "pre", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "table",
+           "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "figure", "figcaption", "hr",
+           "dl", "dt", "dd"}
+_PHRASING_ONLY = {"p", "h2", "h3", "h4", "h5", "h6", "pre", "dt", "caption"} | _INLINE
+_PARENTS = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "figcaption": {"figure"},
+            "caption": {"table"}, "tr": {"table", "thead", "tbody", "tfoot"}, "td": {"tr"},
+            "th": {"tr"}, "img": {"figure"}, "thead": {"table"}, "tbody": {"table"},
+            "tfoot": {"table"}}
+
+
+def content_model_problems(fragment: str) -> list[str]:
+    """What an EPUB checker would object to in a body fragment (a useful subset)."""
+    problems = []
+    root = tree(fragment)
+    if (root.text or "").strip() or any((child.tail or "").strip() for child in root):
+        problems.append("loose text at the top")
+    problems += [f"{child.tag} at the top" for child in root if child.tag not in _BLOCKS]
+    if re.search(r"<(?!br|hr|img)\w+[^>]*/>", fragment):
+        problems.append("self-closing element")
+    for element in root.iterdescendants():
+        parent = element.getparent()
+        if element.tag not in _BLOCKS | _INLINE:
+            problems.append(f"unexpected {element.tag}")
+        if parent.tag in _PHRASING_ONLY and element.tag not in _INLINE:
+            problems.append(f"{element.tag} in {parent.tag}")
+        if element.tag in _PARENTS and parent.tag not in _PARENTS[element.tag]:
+            problems.append(f"{element.tag} in {parent.tag}")
+        if element.tag in ("ul", "ol") and any(child.tag != "li" for child in element):
+            problems.append(f"non-item in {element.tag}")
+        if element.tag == "figure" and any(a.tag in ("figure", "figcaption")
+                                           for a in element.iterancestors()):
+            problems.append("nested figure")
+        if element.tag == "a" and any(a.tag == "a" for a in element.iterancestors()):
+            problems.append("nested link")
+        if element.tag == "table":
+            order = "".join({"caption": "c", "thead": "h", "tbody": "b", "tr": "r",
+                             "tfoot": "f"}[child.tag] for child in element)
+            if not re.fullmatch(r"c?h?(b*|r+)f?", order):
+                problems.append(f"table parts {order}")
+    return problems
+
+
+_SOUP_TAGS = ["p", "div", "section", "figure", "figcaption", "img src=https://x.org/i.jpg",
+              "img src=x", "small", "a href=https://x.org/", "a href=/r", "table", "tr", "td",
+              "th", "caption", "thead", "tbody", "tfoot", "li", "ul", "ol", "dl", "dt", "dd",
+              "h1", "h2", "b", "em", "span", "blockquote", "pre", "br", "hr", "cite", "font"]
+_SOUP = st.lists(st.one_of(
+    st.sampled_from(_SOUP_TAGS).map(lambda tag: f"<{tag}>"),
+    st.sampled_from(_SOUP_TAGS).map(lambda tag: f"</{tag.split()[0]}>"),
+    st.sampled_from(["中文", "text", " ", "\n", "&nbsp;", "&", "<"])), max_size=80)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SOUP, _SOUP)
+def test_any_tag_soup_becomes_valid_xhtml(body, footer):
+    article = parse_section("".join(body), footer="".join(footer))
+    assert content_model_problems(article.body) == []
+    for line in article.footer.contributors + article.footer.notes:
+        assert content_model_problems(f"<p>{line}</p>") == []
+
 
 _HOSTILE = st.sampled_from([
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<a href="javascript:x()">j</a>',
@@ -293,6 +378,7 @@ _HOSTILE = st.sampled_from([
 def test_no_script_survives_any_mix(pieces):
     article = parse_section("".join(pieces))
     root = tree(article.body)
+    assert all(image.getparent().tag == "figure" for image in root.iter("img"))
     for element in root.iter():
         assert element.tag in {"p", "a", "em", "b", "i", "li", "ul", "table", "tbody", "tr",
                                "td", "figure", "figcaption", "img", "div"}

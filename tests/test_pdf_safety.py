@@ -12,7 +12,8 @@ import pypdf
 import pytest
 
 from bookmaker.backends._pdf_assets import stage_images
-from bookmaker.backends._pdf_fetcher import AssetFetcher, RefusedResource, asset_url
+from bookmaker.backends._pdf_assets import asset_url
+from bookmaker.backends._pdf_fetcher import AssetFetcher, RefusedResource
 from bookmaker.backends.pdf import PdfBackend, render_document, write_document
 from bookmaker.model import Figure, LocalImage
 from bookmaker.options import Options

@@ -15,6 +15,7 @@ from lxml import etree
 
 from bookmaker.errors import ArticleError, UsageError
 from bookmaker.language import detect_language
+from bookmaker.model import Figure
 from bookmaker.reader import iter_source_files, parse_bytes, parse_file
 from bookmaker.sections import section_for_url
 
@@ -375,6 +376,25 @@ def test_long_paragraph(odd_dir):
     assert paragraphs[1].text == "结尾。"
 
 
+def test_lead_figure_addresses_and_sizes():
+    article = parse_text(HEADER + '<figure><img src="//static01.nyt.com/a.jpg" width="600px" '
+                         'height="400"><figcaption> 图注 <cite> 摄影 </cite></figcaption></figure>'
+                         "<section><p>正文</p></section>")
+    assert article.lead_figure == Figure(src="https://static01.nyt.com/a.jpg", width=None,
+                                         height=400, caption="图注", credit="摄影")
+    assert article.figures == () and article.body == "<p>正文</p>"
+    relative = parse_text(HEADER + '<figure><img src="/a.jpg"></figure><section><p>正文</p></section>')
+    assert relative.lead_figure is None
+
+
+def test_too_large_file_is_refused_unread(tmp_path):
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as handle:
+        handle.truncate(20 * 1024 * 1024 + 1)  # sparse: costs no disk
+    with pytest.raises(ArticleError, match=r"too large \(20.0 MB; the limit is 20 MB\)"):
+        parse_file(huge)
+
+
 def test_unreadable_file_is_an_article_error(tmp_path):
     with pytest.raises(ArticleError, match="cannot read"):
         parse_file(tmp_path / "missing.txt")
@@ -442,6 +462,7 @@ def test_arbitrary_text_after_a_valid_header(pieces):
         return
     root = etree.fromstring(f"<div>{article.body}</div>")
     assert all(element.tag != "script" for element in root.iter())
+    assert all(image.getparent().tag == "figure" for image in root.iter("img"))
     assert "javascript:" not in "".join(root.xpath("//@href | //@src"))
     for note in article.footer.notes + article.footer.contributors:
         etree.fromstring(f"<p>{note}</p>")

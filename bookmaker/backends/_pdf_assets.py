@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -13,6 +14,15 @@ from typing import Mapping
 from ..model import LocalImage
 
 LOGGER = logging.getLogger("bookmaker.pdf")
+
+#: How the document addresses the files of its asset folder: ``bookmaker-asset:NAME``.
+#: A scheme of its own, rather than the folder's ``file:`` URL, keeps the random
+#: temporary path out of the PDF (WeasyPrint names each image after the hash of its
+#: URL), so two builds of the same book are byte-identical.
+ASSET_SCHEME = "bookmaker-asset"
+
+#: A flat file name: no separators, so a name cannot climb out of the folder.
+ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 #: Media types the PDF embeds, with the first bytes their files must start with.
 _SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -23,6 +33,13 @@ _SIGNATURES: dict[str, tuple[bytes, ...]] = {
 }
 _SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
              "image/webp": ".webp"}
+#: File suffix → media type, for serving the staged files.
+MEDIA_TYPES = {suffix: media_type for media_type, suffix in _SUFFIXES.items()}
+
+
+def asset_url(name: str) -> str:
+    """The address of ``name`` in the asset folder, as the document writes it."""
+    return f"{ASSET_SCHEME}:{name}"
 
 
 def stage_images(images: Mapping[str, LocalImage], asset_dir: Path) -> dict[str, str]:

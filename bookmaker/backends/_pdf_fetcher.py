@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import stat
 from pathlib import Path
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ._pdf_assets import ASSET_NAME, ASSET_SCHEME, MEDIA_TYPES
+
 LOGGER = logging.getLogger("bookmaker.pdf")
-
-#: How the document addresses the files of its asset folder: ``bookmaker-asset:NAME``.
-#: A scheme of its own, rather than the folder's ``file:`` URL, keeps the random
-#: temporary path out of the PDF (WeasyPrint names each image after the hash of its
-#: URL), so two builds of the same book are byte-identical.
-ASSET_SCHEME = "bookmaker-asset"
-
-#: A flat file name: no separators, so a name cannot climb out of the folder.
-_ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
-_MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-                ".webp": "image/webp"}
-
-
-def asset_url(name: str) -> str:
-    """The address of ``name`` in the asset folder, as the document writes it."""
-    return f"{ASSET_SCHEME}:{name}"
 
 
 class RefusedResource(ValueError):
@@ -58,7 +42,7 @@ class AssetFetcher(URLFetcher):
         if scheme == ASSET_SCHEME:
             path = self._asset_path(url.partition(":")[2])
             if path is not None:
-                media_type = _MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+                media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
                 # A file object (not bytes) with a file: URL lets WeasyPrint read the
                 # image again from disk when it writes the PDF instead of holding it.
                 return URLFetcherResponse(path.as_uri(), path.open("rb"),
@@ -69,7 +53,7 @@ class AssetFetcher(URLFetcher):
         raise RefusedResource(f"refused: {_shorten(url)}")
 
     def _asset_path(self, name: str) -> Path | None:
-        if not _ASSET_NAME.fullmatch(name):
+        if not ASSET_NAME.fullmatch(name):
             return None
         path = self.asset_dir / name
         try:

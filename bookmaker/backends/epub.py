@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 import markupsafe
@@ -30,9 +31,11 @@ log = logging.getLogger(__name__)
 #: Namespace of bookmaker's book identifiers: uuid5(namespace, title + content hashes).
 BOOK_ID_NAMESPACE = uuid.UUID("5f0c4f7e-2b8a-5d8e-9a51-6b6f6f6b6d6b")
 
-#: Image types every EPUB 3 reading system must show (core media types).
+#: Raster image types every EPUB 3 reading system must show (core media types).
+#: SVG is a core type too, but it can carry scripts and remote references, and the
+#: images stage never produces it.
 IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
-                    "image/webp": "webp", "image/svg+xml": "svg"}
+                    "image/webp": "webp"}
 
 #: Stylesheets in cascade order: the shared typography, then the e-reader specifics.
 STYLESHEETS = (*render.BASE_STYLESHEETS, "epub.css")
@@ -275,7 +278,8 @@ def _add_metadata(package: epub.EpubBook, book: Book) -> None:
 
 
 def _page(package: epub.EpubBook, uid: str, file_name: str, title: str, lang: str,
-          body, *, body_class: str, epub_type: str | None = None) -> RenderedDocument:
+          body: Callable[[], str], *, body_class: str,
+          epub_type: str | None = None) -> RenderedDocument:
     """Add one XHTML document, rendered from ``body()`` when it is written."""
     def document() -> str:
         return render.render_page(body(), title=title, lang=lang,
@@ -285,7 +289,8 @@ def _page(package: epub.EpubBook, uid: str, file_name: str, title: str, lang: st
     return package.add_item(RenderedDocument(uid, file_name, document))
 
 
-def _article_renderer(article: Article, context: render.RenderContext):
+def _article_renderer(article: Article,
+                      context: render.RenderContext) -> Callable[[], str]:
     def body() -> str:
         try:
             return render.render_article(article, context)
@@ -295,7 +300,8 @@ def _article_renderer(article: Article, context: render.RenderContext):
     return body
 
 
-def _chapter_renderer(chapter: Chapter, context: render.RenderContext):
+def _chapter_renderer(chapter: Chapter,
+                      context: render.RenderContext) -> Callable[[], str]:
     return lambda: render.render_chapter_opener(chapter, context)
 
 

@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from lxml import etree
 
 from .. import fonts
 from ..atomic import atomic_path
 from ..errors import BuildError
-from ..model import Book
+from ..model import Book, Chapter
 from ..options import Options
 from ..render import (RenderContext, book_view, read_stylesheet, render_article,
                       render_chapter_opener, render_page, render_template,
                       render_title_page, render_toc)
+from ._pdf_assets import ASSET_SCHEME, asset_url, stage_images
 
 if TYPE_CHECKING:  # WeasyPrint is imported only when a PDF is really written.
     import weasyprint
-
-LOGGER = logging.getLogger("bookmaker.pdf")
 
 #: The stylesheets of the printed book, in cascade order.
 STYLESHEETS = ("base.css", "print.css")
@@ -87,10 +85,11 @@ class PdfBackend:
         fonts.require_cjk_font("serif")
         with tempfile.TemporaryDirectory(prefix="bookmaker-pdf-") as folder:
             asset_dir = Path(folder)
-            from ._pdf_assets import stage_images
-
-            image_names = stage_images(book.images, asset_dir)
-            html = document_html(book, image_names)
+            context = print_context(book, stage_images(book.images, asset_dir))
+            parts = front_matter(book, context)
+            for chapter in book.chapters:
+                parts.extend(chapter_parts(chapter, context))
+            html = document_html(book, parts)
             try:
                 document = render_document(html, asset_dir, options.page_size)
                 with atomic_path(target) as part:
@@ -102,26 +101,36 @@ class PdfBackend:
         return target
 
 
-def document_html(book: Book, image_names: Mapping[str, str]) -> str:
-    """The whole book as one HTML document: cover, title page, contents, chapters.
+# The steps below are separable so that a book can also be typeset in parts (one
+# HTML document per part) and the parts joined afterwards.
 
-    ``image_names`` maps image URLs to files of the asset folder; other images are
-    shown by their captions only.
-    """
-    from ._pdf_fetcher import asset_url
-
-    context = RenderContext(
+def print_context(book: Book, image_names: Mapping[str, str]) -> RenderContext:
+    """How the printed book links: every target is an anchor of the one document, and
+    an image is a file of the asset folder (``image_names``: URL → file name) or,
+    when absent there, its caption alone."""
+    return RenderContext(
         book=book,
         article_href=lambda article: f"#{article.slug}",
         chapter_href=lambda chapter: f"#{chapter.key}",
         image_src=lambda url: asset_url(image_names[url]) if url in image_names else None,
         link_footnotes=True,
     )
-    parts = [render_template("print_cover.jinja", **book_view(book)),
-             render_title_page(book), render_toc(book, context)]
-    for chapter in book.chapters:
-        parts.append(render_chapter_opener(chapter, context))
-        parts.extend(render_article(article, context) for article in chapter.articles)
+
+
+def front_matter(book: Book, context: RenderContext) -> list[str]:
+    """The cover, the title page and the table of contents, as HTML fragments."""
+    return [render_template("print_cover.jinja", **book_view(book)),
+            render_title_page(book), render_toc(book, context)]
+
+
+def chapter_parts(chapter: Chapter, context: RenderContext) -> list[str]:
+    """A chapter's opener and its articles, as HTML fragments."""
+    return [render_chapter_opener(chapter, context)] + [
+        render_article(article, context) for article in chapter.articles]
+
+
+def document_html(book: Book, parts: Sequence[str]) -> str:
+    """One HTML document of ``parts``, with the book's title, language and metadata."""
     page = render_page("\n".join(parts), title=book.title, lang=book.language,
                        stylesheets=[])
     return _as_html(page, _metadata(book))
@@ -186,7 +195,7 @@ def render_document(html: str, asset_dir: Path, page_size: str) -> "weasyprint.D
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from ._pdf_fetcher import ASSET_SCHEME, AssetFetcher
+    from ._pdf_fetcher import AssetFetcher
 
     fetcher = AssetFetcher(asset_dir)
     font_config = FontConfiguration()
@@ -208,6 +217,7 @@ def write_document(document: "weasyprint.Document", path: Path, identifier: byte
 def book_identifier(book: Book, options: Options) -> bytes:
     """A PDF file identifier that depends on the content only (never random)."""
     digest = hashlib.sha256()
+    digest.update(book.title.encode())
     digest.update(options.page_size.encode())
     digest.update(_document_date(book).isoformat().encode())
     for article in book.articles:
