@@ -7,6 +7,7 @@ import html
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
@@ -39,7 +40,7 @@ _STAMP = re.compile(r"^(?:<!--)?\s*(\d+)\s*(?:-->)?$")
 _RULE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:[,，;；、/&]|\band\b)\s*", re.IGNORECASE)
-_BYLINE_PREFIX = re.compile(r"^(?:by|文)\s*[:：]?\s+", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
 _BLANK = re.compile(r"\s+")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _FRAME_PARTS = ("address", "time", "section", "footer", "figure")
@@ -142,16 +143,16 @@ def parse_bytes(data: bytes, path: Path) -> Article:
     )
 
 
+@dataclass(frozen=True)
 class _Header:
-    """What the Markdown lines before the HTML say."""
+    """What the Markdown lines before the HTML say, and the HTML itself (``rest``)."""
 
-    def __init__(self, stamp: datetime | None, stamp_problem: str, title: str, url: str,
-                 rest: str) -> None:
-        self.stamp = stamp
-        self.stamp_problem = stamp_problem
-        self.title = title
-        self.url = url
-        self.rest = rest
+    stamp: datetime | None
+    #: Why ``stamp`` is ``None`` ("line 1 has no timestamp"), for warnings and errors.
+    stamp_problem: str
+    title: str
+    url: str
+    rest: str
 
 
 def _read_header(text: str, path: Path) -> _Header:

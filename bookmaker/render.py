@@ -120,9 +120,12 @@ def _rewrite_body(html: str, context: RenderContext) -> str:
         src = context.image_src(img.get("src", "")) if img.get("src") else None
         if src is None:
             parent = img.getparent()
-            if parent.tag == "figure":
-                parent.set("class", (parent.get("class", "") + " no-image").strip())
             _drop_keeping_tail(img)
+            if parent.tag == "figure":
+                if len(parent) == 0 and not (parent.text or "").strip():
+                    _drop_keeping_tail(parent)
+                else:
+                    parent.set("class", (parent.get("class", "") + " no-image").strip())
         else:
             img.set("src", src)
             img.set("alt", img.get("alt", ""))
@@ -142,8 +145,20 @@ def _rewrite_body(html: str, context: RenderContext) -> str:
             note.tail = link.tail
             link.tail = None
             link.addnext(note)
+    _close_empty_elements(root)
     text = etree.tostring(root, encoding="unicode")
-    return text[len("<div>"):-len("</div>")] if text != "<div/>" else ""
+    return text[len("<div>"):-len("</div>")]
+
+
+#: Elements that HTML allows to be self-closing; every other one needs an end tag, or
+#: an HTML parser (WeasyPrint's) would read ``<td/>`` as an unclosed ``<td>``.
+_VOID_ELEMENTS = frozenset({"br", "hr", "img", "wbr", "col", "source"})
+
+
+def _close_empty_elements(root: etree._Element) -> None:
+    for element in root.iter():
+        if element.text is None and len(element) == 0 and element.tag not in _VOID_ELEMENTS:
+            element.text = ""
 
 
 def _drop_keeping_tail(element: etree._Element) -> None:

@@ -27,7 +27,7 @@ def corpus_build(tmp_path_factory):
     traditional = make_article(1, language="zh-Hant", title="臺灣與香港的經濟報導")
     linking = make_article(2, title="一篇提到另一篇文章的报道",
                            body=f'<p>此前的报道见<a href="{target.url}">这篇文章</a>。</p>'
-                                "<p>中国经济发展与国际社会合作。</p>")
+                                "<h3>一个小标题</h3><p>中国经济发展与国际社会合作。</p>")
     book = collect(articles + [traditional, linking], Options(group_by="day")).book
     with LogRecorder() as log:
         pdf = PdfBackend().write(book, folder / "book.pdf", Options())
@@ -96,6 +96,8 @@ def test_every_contents_number_is_the_page_of_its_title(corpus_build):
 
 
 def test_outline_is_chapters_then_their_articles(corpus_build):
+    """Only chapters and articles: no entry for the title page, the contents or a
+    heading inside an article body (the linking article has one)."""
     book, pdf, *_ = corpus_build
     pages = page_texts(pdf)
     tree = outline(pdf)

@@ -56,7 +56,7 @@ class PageGeometry:
             f"margin: {self.top_mm}mm {side_pt:.3f}pt {self.bottom_mm}mm; }}\n"
             f"html {{ font-size: {self.font_pt}pt; }}\n"
             # Leave room for the caption under the tallest picture.
-            f"figure img {{ max-height: {text_height_mm * 0.6:.1f}mm; }}\n"
+            f"img {{ max-height: {text_height_mm * 0.6:.1f}mm; }}\n"
         )
 
 
@@ -83,21 +83,21 @@ class PdfBackend:
         if book.article_count == 0:
             raise BuildError(f"{target}: the book has no articles; nothing to print")
         fonts.require_cjk_font("serif")
-        with tempfile.TemporaryDirectory(prefix="bookmaker-pdf-") as folder:
-            asset_dir = Path(folder)
-            context = print_context(book, stage_images(book.images, asset_dir))
-            parts = front_matter(book, context)
-            for chapter in book.chapters:
-                parts.extend(chapter_parts(chapter, context))
-            html = document_html(book, parts)
-            try:
+        try:
+            with tempfile.TemporaryDirectory(prefix="bookmaker-pdf-") as folder:
+                asset_dir = Path(folder)
+                context = print_context(book, stage_images(book.images, asset_dir))
+                parts = front_matter(book, context)
+                for chapter in book.chapters:
+                    parts.extend(chapter_parts(chapter, context))
+                html = document_html(book, parts)
                 document = render_document(html, asset_dir, options.page_size)
                 with atomic_path(target) as part:
                     write_document(document, part, book_identifier(book, options))
-            except BuildError:
-                raise
-            except Exception as exc:  # WeasyPrint and the file system fail in many ways.
-                raise BuildError(f"{target}: PDF rendering failed: {exc}") from exc
+        except BuildError:
+            raise
+        except Exception as exc:  # WeasyPrint, lxml and the file system fail in many ways.
+            raise BuildError(f"{target}: PDF rendering failed: {exc}") from exc
         return target
 
 
