@@ -122,6 +122,7 @@ class LogRecorder(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self._levels: dict[str, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
@@ -130,7 +131,6 @@ class LogRecorder(logging.Handler):
         for name in self.LOGGERS:
             logger = logging.getLogger(name)
             logger.addHandler(self)
-            self._levels = getattr(self, "_levels", {})
             self._levels[name] = logger.level
             logger.setLevel(logging.INFO)
         return self
