@@ -16,6 +16,7 @@ from lxml import etree
 
 from .labels import format_date_range, format_datetime, is_chinese, labels_for
 from .model import Article, Book, Chapter
+from .nodes import drop_keeping_tail
 
 #: The stylesheets every backend uses, in cascade order, before its own.
 BASE_STYLESHEETS = ("base.css",)
@@ -120,10 +121,10 @@ def _rewrite_body(html: str, context: RenderContext) -> str:
         src = context.image_src(img.get("src", "")) if img.get("src") else None
         if src is None:
             parent = img.getparent()
-            _drop_keeping_tail(img)
+            drop_keeping_tail(img)
             if parent.tag == "figure":
                 if len(parent) == 0 and not (parent.text or "").strip():
-                    _drop_keeping_tail(parent)
+                    drop_keeping_tail(parent)
                 else:
                     parent.set("class", (parent.get("class", "") + " no-image").strip())
         else:
@@ -159,17 +160,6 @@ def _close_empty_elements(root: etree._Element) -> None:
     for element in root.iter():
         if element.text is None and len(element) == 0 and element.tag not in _VOID_ELEMENTS:
             element.text = ""
-
-
-def _drop_keeping_tail(element: etree._Element) -> None:
-    parent = element.getparent()
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _figure_view(figure, context: RenderContext) -> dict[str, object] | None:
