@@ -27,3 +27,37 @@ def seed_article(seed_path):
 def odd_dir() -> Path:
     """A folder of odd, broken and hostile article files (``bookmaker list`` works on it)."""
     return TESTS / "fixtures" / "odd"
+
+
+_LOCAL_HOSTS = ("localhost", "127.", "::1", "0:0:0:0:0:0:0:1")
+
+
+def _is_local(host: object) -> bool:
+    return isinstance(host, str) and host.startswith(_LOCAL_HOSTS)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests never reach beyond this machine: any lookup or connection to a host other
+    than loopback fails at once, as it would on a machine without network."""
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+
+    def getaddrinfo(host, port=None, *args, **kwargs):
+        if host is None or _is_local(host):
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        try:  # an address literal needs no name service; connect() judges the address
+            return real_getaddrinfo(host, port, flags=socket.AI_NUMERICHOST)
+        except socket.gaierror:
+            raise socket.gaierror(socket.EAI_NONAME,
+                                  f"network disabled in tests: {host}") from None
+
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+            raise OSError(f"network disabled in tests: {address[0]}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)

@@ -296,6 +296,10 @@ class ImageServer:
 
     def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         """``tls``: a server-side SSL context; the server then speaks https only."""
+        # Every payload is made before the first request, so generating one (the bomb
+        # takes a moment) never counts against a client's read timeout.
+        for path in _SAMPLES:
+            sample(path)
         self.host = host
         self.scheme = "https" if tls else "http"
         self.slow_seconds = 30.0

@@ -18,7 +18,7 @@ from bookmaker.images.fetch import FetchLimits
 from bookmaker.options import Options
 from imageserver import ImageServer, make_book
 
-LIMITS = FetchLimits(connect_timeout=2.0, read_timeout=0.4, total_timeout=1.0,
+LIMITS = FetchLimits(connect_timeout=2.0, read_timeout=1.5, total_timeout=3.0,
                      max_bytes=2 * 1024 * 1024)
 GOOD = ["/photo.jpg", "/big.jpg", "/alpha.png", "/anim.gif", "/photo.webp", "/chart.png"]
 
