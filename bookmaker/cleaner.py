@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Callable
 from urllib.parse import urlsplit
 
-import lxml.html
 import nh3
 from lxml import etree
 
@@ -43,6 +44,9 @@ _ATTRIBUTES = {
     "time": {"datetime", "pudate"},
 }
 LINK_SCHEMES = ("http", "https", "mailto")
+#: An http(s) address with a plain host name and nothing to repair (no blanks, no
+#: brackets, no user part): :func:`safe_url` takes it as it is.
+_PLAIN_WEB_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#][!-~]*)?")
 IMAGE_SCHEMES = ("http", "https")
 
 INLINE_TAGS = frozenset({
@@ -66,6 +70,8 @@ _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-
 #: as a space, which Chinese does not have (CSS Text 3 drops such line breaks too).
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?:[ \t]*\n[ \t\n]*|\u00a0+)(?=[{_CJK}])")
 
+_HTML_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+
 #: Deeper markup is refused: the HTML parser loses content below about 255 levels and
 #: the sanitizer slows down quadratically with depth. Real articles nest a dozen deep.
 MAX_DEPTH = 200
@@ -86,28 +92,51 @@ class MarkupError(ValueError):
     """HTML this module will not process; ``str(error)`` is the reason."""
 
 
-def sanitize(html: str) -> lxml.html.HtmlElement:
+def sanitize(html: str, *, valid_chars: bool = False) -> etree._Element:
     """Parse untrusted ``html`` through the allow-list into a ``<div>`` of safe elements.
 
     The article frame (address, time, section, footer) survives so the reader can find
     the parts; :func:`clean_tree` later reduces a part to :data:`BODY_TAGS`. Raises
     :class:`MarkupError` for markup nested deeper than :data:`MAX_DEPTH`.
+    ``valid_chars`` says that ``html`` went through :func:`strip_invalid_chars`.
     """
-    if _nesting_depth(html) > MAX_DEPTH:
+    # Nesting needs a tag per level: markup with few tags is not measured.
+    if html.count("<") > MAX_DEPTH and _nesting_depth(html) > MAX_DEPTH:
         raise MarkupError(f"HTML nested too deeply (over {MAX_DEPTH} levels)")
-    cleaned = nh3.clean(
-        strip_invalid_chars(html),
-        tags=set(BODY_TAGS | FRAME_TAGS | GENERIC_BLOCKS),
-        clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes=_ATTRIBUTES,
-        url_schemes=set(LINK_SCHEMES),
-        link_rel=None,
-        strip_comments=True,
-    )
-    # Character references such as &#1; come out of the sanitizer as the raw character.
-    cleaned = strip_invalid_chars(cleaned)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
-    return lxml.html.fragment_fromstring(cleaned, create_parent="div", parser=parser)
+    if not valid_chars:
+        html = strip_invalid_chars(html)
+    cleaned = _allow_list()(html)
+    if "&#" in html:
+        # A character reference such as &#1; comes out of the sanitizer as the raw
+        # character; no other markup can produce one.
+        cleaned = strip_invalid_chars(cleaned)
+    # lxml.html's fragment parser, without its element classes (looked up in Python
+    # for every element): a plain tree is all the reader needs.
+    document = etree.fromstring(f"<html><body>{cleaned}</body></html>", _HTML_PARSER)
+    body = document.find("body")
+    root = etree.Element("div")
+    if body is not None:
+        if body.text and body.text.strip():
+            root.text = body.text
+        root.extend(body)
+    return root
+
+
+@functools.lru_cache(maxsize=1)
+def _allow_list() -> Callable[[str], str]:
+    """nh3 with the allow-list; built once where nh3 can (``Cleaner``, nh3 ≥ 0.3)."""
+    options = {
+        "tags": set(BODY_TAGS | FRAME_TAGS | GENERIC_BLOCKS),
+        "clean_content_tags": set(DROPPED_WITH_CONTENT),
+        "attributes": _ATTRIBUTES,
+        "url_schemes": set(LINK_SCHEMES),
+        "link_rel": None,
+        "strip_comments": True,
+    }
+    reusable = getattr(nh3, "Cleaner", None)
+    if reusable is not None:
+        return reusable(**options).clean
+    return functools.partial(nh3.clean, **options)
 
 
 def _nesting_depth(html: str) -> int:
@@ -141,6 +170,9 @@ def safe_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     """
     if not value:
         return None
+    if "http" in schemes and _PLAIN_WEB_URL.fullmatch(value):
+        # What nearly every address looks like; urlsplit would only confirm it.
+        return value
     url = re.sub(r"[\t\n\r]", "", value.strip()).replace(" ", "%20")
     if url.startswith("//"):
         url = "https:" + url
@@ -158,7 +190,7 @@ def safe_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     return url
 
 
-def clean_tree(root: lxml.html.HtmlElement) -> None:
+def clean_tree(root: etree._Element) -> None:
     """Reduce ``root``'s descendants to :data:`BODY_TAGS` with safe attributes, in place."""
     unwrapped: set[etree._Element] = set()
     dropped: set[etree._Element] = set()
@@ -178,14 +210,18 @@ def clean_tree(root: lxml.html.HtmlElement) -> None:
             unwrapped.add(element)
             continue
         _clean_attributes(element)
-        if tag == "a" and "href" not in element.attrib:
+        if tag == "a" and element.get("href") is None:
             unwrapped.add(element)
-    splice(root, unwrapped, dropped)
+    if unwrapped or dropped:
+        splice(root, unwrapped, dropped)
 
 
-def _clean_attributes(element: lxml.html.HtmlElement) -> None:
-    allowed = _ATTRIBUTES.get(element.tag, set())
-    for name in list(element.attrib):
+def _clean_attributes(element: etree._Element) -> None:
+    names = element.keys()
+    if not names:
+        return
+    allowed = _ATTRIBUTES.get(element.tag, _NO_ATTRIBUTES)
+    for name in names:
         if name not in allowed:
             del element.attrib[name]
     if element.tag == "a":
@@ -199,15 +235,20 @@ def _clean_attributes(element: lxml.html.HtmlElement) -> None:
             _set_or_delete(element, name, _dimension(element.get(name)))
 
 
+_NO_ATTRIBUTES: frozenset[str] = frozenset()
+
+
 def _dimension(value: str | None) -> str | None:
     value = (value or "").strip()
     return value if value.isdigit() and 0 < int(value) < 100_000 else None
 
 
 def _set_or_delete(element: etree._Element, name: str, value: str | None) -> None:
+    current = element.get(name)
     if value is None:
-        element.attrib.pop(name, None)
-    else:
+        if current is not None:
+            del element.attrib[name]
+    elif value != current:
         element.set(name, value)
 
 
@@ -224,35 +265,50 @@ def tidy(root: etree._Element) -> None:
     """Trim blocks, drop empty ones and meaningless line breaks, close CJK gaps."""
     empty = {element for element in root.iterdescendants(*_DROPPED_WHEN_EMPTY)
              if _is_empty(element)}
-    splice(root, set(), empty)
+    if empty:
+        splice(root, set(), empty)
     for element in root.iterdescendants(*TRIMMED_TAGS):
         trim_block(element)
+    preformatted = {node for pre in root.iter("pre") for node in pre.iter()}
     for element in root.iter():
-        if element.tag == "pre" or any(a.tag == "pre" for a in element.iterancestors()):
+        if element in preformatted:
             continue
-        if element.text:
-            element.text = _SPACE_BETWEEN_CJK.sub("", element.text)
-        if element.tail and element is not root:
-            element.tail = _SPACE_BETWEEN_CJK.sub("", element.tail)
+        # Only a line break or a no-break space can be a gap between CJK characters.
+        text = element.text
+        if text and ("\n" in text or "\u00a0" in text):
+            element.text = _SPACE_BETWEEN_CJK.sub("", text)
+        tail = element.tail
+        if tail and ("\n" in tail or "\u00a0" in tail) and element is not root:
+            element.tail = _SPACE_BETWEEN_CJK.sub("", tail)
 
 
 def trim_block(element: etree._Element) -> None:
     """Drop leading and trailing blank text and ``<br>``s of a block."""
+    # Text is assigned only when it changes: lxml rebuilds the text node on every set.
     while True:
-        element.text = (element.text or "").lstrip(BLANK) or None
-        if element.text is None and len(element) and element[0].tag == "br":
+        text = element.text
+        trimmed = (text.lstrip(BLANK) or None) if text else None
+        if trimmed != text:
+            element.text = trimmed
+        if trimmed is None and len(element) and element[0].tag == "br":
             drop_keeping_tail(element[0])
             continue
         break
     while len(element):
         last = element[-1]
-        last.tail = (last.tail or "").rstrip(BLANK) or None
-        if last.tail is None and last.tag == "br":
+        tail = last.tail
+        trimmed = (tail.rstrip(BLANK) or None) if tail else None
+        if trimmed != tail:
+            last.tail = trimmed
+        if trimmed is None and last.tag == "br":
             element.remove(last)
             continue
         break
     if not len(element):
-        element.text = (element.text or "").rstrip(BLANK) or None
+        text = element.text
+        trimmed = (text.rstrip(BLANK) or None) if text else None
+        if trimmed != text:
+            element.text = trimmed
 
 
 def _is_empty(element: etree._Element) -> bool:

@@ -47,6 +47,9 @@ def _selection_options() -> argparse.ArgumentParser:
                         help="IANA zone in which days are cut (default: Asia/Shanghai)")
     common.add_argument("--strict", action="store_true", default=None,
                         help="exit 1 when any input file is skipped")
+    common.add_argument("--no-cache", dest="cache", action="store_false", default=None,
+                        help="parse (and render) everything again instead of reusing "
+                             "cached articles and pages")
     loudness = common.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=-1,
                           help="print only errors and skipped files")

@@ -38,19 +38,21 @@ TRADITIONAL_ONLY = frozenset(
     "聞閱隊陽陰陣階際陸陳險隨隱難霧須頂項順預領頻題顏額風飛飯飲館驅驗罵騎雞龍齊齒"
 )
 
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
-_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
+# Patterns match runs, and characters are counted as what a substitution removes:
+# no match object or string per character (findall made a string of each one).
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9d]+")
 #: Letter counts of alphabetic scripts are divided by this to compare them with Han
 #: characters, roughly one syllable each.
 _LETTERS_PER_HAN = 4
 _ALPHABETS = (
-    ("ko", re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"), 1),
-    ("ru", re.compile("[\u0400-\u04ff]"), _LETTERS_PER_HAN),
-    ("el", re.compile("[\u0370-\u03ff]"), _LETTERS_PER_HAN),
-    ("he", re.compile("[\u0590-\u05ff]"), _LETTERS_PER_HAN),
-    ("ar", re.compile("[\u0600-\u06ff]"), _LETTERS_PER_HAN),
-    ("th", re.compile("[\u0e00-\u0e7f]"), 2),
-    ("en", re.compile("[A-Za-z\u00c0-\u024f]"), _LETTERS_PER_HAN),
+    ("ko", re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]+"), 1),
+    ("ru", re.compile("[\u0400-\u04ff]+"), _LETTERS_PER_HAN),
+    ("el", re.compile("[\u0370-\u03ff]+"), _LETTERS_PER_HAN),
+    ("he", re.compile("[\u0590-\u05ff]+"), _LETTERS_PER_HAN),
+    ("ar", re.compile("[\u0600-\u06ff]+"), _LETTERS_PER_HAN),
+    ("th", re.compile("[\u0e00-\u0e7f]+"), 2),
+    ("en", re.compile("[A-Za-z\u00c0-\u024f]+"), _LETTERS_PER_HAN),
 )
 #: Japanese text mixes kana into its kanji; Chinese uses kana only for the odd name.
 _KANA_SHARE_JAPANESE = 0.1
@@ -63,6 +65,11 @@ _URL_HINTS = {
 }
 DEFAULT_LANGUAGE = "zh-Hans"
 
+_NOT_SCRIPT_SPECIFIC = re.compile(
+    "[^" + "".join(sorted(SIMPLIFIED_ONLY | TRADITIONAL_ONLY)) + "]+")
+_SIMPLIFIED = re.compile("[" + "".join(sorted(SIMPLIFIED_ONLY)) + "]+")
+_TRADITIONAL = re.compile("[" + "".join(sorted(TRADITIONAL_ONLY)) + "]")
+
 
 def detect_language(text: str, url: str = "") -> str:
     """The BCP 47 tag of ``text``; an edition segment of ``url`` (``/zh-hant/``) wins.
@@ -74,13 +81,16 @@ def detect_language(text: str, url: str = "") -> str:
         if segment in _URL_HINTS:
             return _URL_HINTS[segment]
     sample = text[:_SAMPLE]
-    han = len(_HAN.findall(sample))
-    kana = len(_KANA.findall(sample))
+    han = _count(_HAN, sample)
+    kana = _count(_KANA, sample)
     best_tag, best_weight = "", 0.0
-    for tag, pattern, letters_per_unit in _ALPHABETS:
-        weight = len(pattern.findall(sample)) / letters_per_unit
-        if weight > best_weight:
-            best_tag, best_weight = tag, weight
+    # No alphabet can outweigh Han and kana that are at least as many as all the other
+    # characters (its weight is at most its letter count); most articles stop here.
+    if han + kana < len(sample) - han - kana or han + kana == 0:
+        for tag, pattern, letters_per_unit in _ALPHABETS:
+            weight = _count(pattern, sample) / letters_per_unit
+            if weight > best_weight:
+                best_tag, best_weight = tag, weight
     if han + kana == 0 and best_weight == 0:
         return DEFAULT_LANGUAGE
     if han + kana >= best_weight:
@@ -92,10 +102,16 @@ def detect_language(text: str, url: str = "") -> str:
 
 def chinese_script(text: str) -> str:
     """``zh-Hant`` when more script-specific characters are Traditional, else ``zh-Hans``."""
-    simplified = traditional = 0
-    for ch in text:
-        if ch in SIMPLIFIED_ONLY:
-            simplified += 1
-        elif ch in TRADITIONAL_ONLY:
-            traditional += 1
-    return "zh-Hant" if traditional > simplified else "zh-Hans"
+    # Most texts use one script only: a search that finds nothing settles it.
+    if not _TRADITIONAL.search(text):
+        return "zh-Hans"
+    if not _SIMPLIFIED.search(text):
+        return "zh-Hant"
+    specific = _NOT_SCRIPT_SPECIFIC.sub("", text)
+    simplified = _count(_SIMPLIFIED, specific)
+    return "zh-Hant" if len(specific) - simplified > simplified else "zh-Hans"
+
+
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    """How many characters of ``text`` the runs that ``pattern`` matches hold."""
+    return len(text) - len(pattern.sub("", text))

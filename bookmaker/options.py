@@ -43,6 +43,9 @@ class Options:
     verbosity: int = 0
     #: Image and build cache; ``None`` means the user cache folder.
     cache_dir: Path | None = None
+    #: Reuse parsed articles and rendered pages from the cache (images are cached
+    #: regardless).
+    cache: bool = True
     #: Let the image fetcher reach loopback and private addresses (tests, intranets).
     allow_private_hosts: bool = False
     grayscale: bool = False
@@ -108,7 +111,7 @@ def from_mapping(values: Mapping[str, Any]) -> Options:
     for key in ("jobs", "image_max_side", "image_max_pixels", "verbosity"):
         if key in v and (not isinstance(v[key], int) or isinstance(v[key], bool)):
             raise UsageError(f"{key}: expected a whole number, got {v[key]!r}")
-    for key in ("strict", "allow_private_hosts", "grayscale"):
+    for key in ("strict", "allow_private_hosts", "grayscale", "cache"):
         if key in v and not isinstance(v[key], bool):
             raise UsageError(f"{key}: expected true or false, got {v[key]!r}")
     if v.get("jobs", 0) < 0:

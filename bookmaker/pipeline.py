@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from .article_cache import ArticleCache, cache_root, file_digest, with_path
 from .backends import Backend, available_formats, load_backend
 from .collector import Collection, collect
 from .errors import ArticleError, BuildError, UsageError
-from .model import Article
+from .model import Article, Book
 from .options import Options
+from .source_files import read_article_file
 from .summary import Progress
+from .work_sharing import helper_count, map_shared
 
 #: Where outputs go when ``-o`` is not given: ``build/digest.<suffix>``.
 DEFAULT_OUTPUT_DIR = Path("build")
@@ -35,9 +40,16 @@ class ReadResult:
     skipped: tuple[Skipped, ...] = ()
     #: Non-fatal problems, each naming its file.
     warnings: tuple[str, ...] = ()
+    #: The thread still writing new articles to the cache, if any.
+    cache_writer: threading.Thread | None = field(default=None, compare=False, repr=False)
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.articles, self.skipped))
+
+    def wait_for_cache(self) -> None:
+        """Return once the new articles are in the cache."""
+        if self.cache_writer is not None:
+            self.cache_writer.join()
 
 
 @dataclass(frozen=True)
@@ -71,39 +83,88 @@ class BuildResult:
         return not self.failures and bool(self.outputs)
 
 
-def read_sources(options: Options, progress: Progress | None = None) -> ReadResult:
+def read_sources(options: Options, progress: Progress | None = None, *,
+                 store_later: bool = False) -> ReadResult:
     """Parse every article file of ``options.sources``; a bad file is skipped, never fatal.
 
+    A file whose bytes were parsed before comes from the article cache (unless
+    ``options.cache`` is off); the others are parsed, shared with forked helper
+    processes when there are many, and cached. With ``store_later`` the cache is
+    written by a thread while the build goes on (:meth:`ReadResult.wait_for_cache`).
     Raises :class:`UsageError` only for the sources themselves (a missing path, a
     folder without article files).
     """
-    from .reader import iter_source_files, parse_file
+    from .source_files import iter_source_files
 
     if not options.sources:
         raise UsageError("no sources given (name article files or folders)")
     paths = iter_source_files(options.sources)
+    if progress:
+        progress.start("reading", len(paths))
+    cache = ArticleCache(cache_root(options.cache_dir)) if options.cache else None
+    outcomes: list[Article | Skipped | None] = [None] * len(paths)
+    unparsed = list(range(len(paths)))
+    if cache and not cache.empty():
+        digests: dict[int, str] = {}
+        for position, path in enumerate(paths):
+            try:
+                # Only the digest is kept: the parser reads the file again (from the
+                # page cache) rather than this process holding every file until then.
+                digests[position] = file_digest(read_article_file(path))
+            except ArticleError as exc:
+                outcomes[position] = Skipped(exc.path, exc.reason)
+        known = cache.get_many(digests.values())
+        unparsed = []
+        for position, digest in digests.items():
+            if digest in known:
+                outcomes[position] = with_path(known[digest], paths[position])
+            else:
+                unparsed.append(position)
+    reused = len(paths) - len(unparsed)
+    report = (lambda done: progress.update(reused + done, len(paths), "reading")) \
+        if progress else None
+    helpers = helper_count(len(unparsed), options.jobs)
+    if helpers:
+        from . import reader  # noqa: F401 - imported once, before the helpers are forked
+    parsed = map_shared(lambda index: _parse(paths[unparsed[index]]), len(unparsed),
+                        helpers, report)
+    fresh = []
+    for position, (outcome, digest) in zip(unparsed, parsed):
+        outcomes[position] = outcome
+        if isinstance(outcome, Article):
+            fresh.append((digest, outcome))
+    writer = None
+    if cache and store_later:
+        writer = threading.Thread(target=cache.put_many, args=(fresh,), name="article cache")
+        writer.start()
+    elif cache:
+        cache.put_many(fresh)
+    if progress:
+        progress.finish()
     articles: list[Article] = []
     skipped: list[Skipped] = []
     warnings: list[str] = []
-    if progress:
-        progress.start("reading", len(paths))
-    for path in paths:
-        try:
-            article = parse_file(path)
-        except ArticleError as exc:
-            skipped.append(Skipped(exc.path, exc.reason))
-        except OSError as exc:
-            skipped.append(Skipped(path, exc.strerror or str(exc)))
-        except Exception as exc:  # noqa: BLE001 - one odd file must not end the run
-            skipped.append(Skipped(path, f"unexpected {type(exc).__name__}: {exc}"))
-        else:
-            articles.append(article)
-            warnings.extend(w if str(path) in w else f"{path}: {w}" for w in article.warnings)
-        if progress:
-            progress.advance()
-    if progress:
-        progress.finish()
-    return ReadResult(tuple(articles), tuple(skipped), tuple(warnings))
+    for outcome in outcomes:
+        if isinstance(outcome, Skipped):
+            skipped.append(outcome)
+        elif outcome is not None:
+            articles.append(outcome)
+            path = outcome.source_path
+            warnings.extend(w if str(path) in w else f"{path}: {w}" for w in outcome.warnings)
+    return ReadResult(tuple(articles), tuple(skipped), tuple(warnings), writer)
+
+
+def _parse(path: Path) -> tuple[Article | Skipped, str]:
+    """One file's article (or why it was skipped), and the digest of the bytes parsed."""
+    from .reader import parse_bytes
+
+    try:
+        data = read_article_file(path)
+        return parse_bytes(data, path), file_digest(data)
+    except ArticleError as exc:
+        return Skipped(exc.path, exc.reason), ""
+    except Exception as exc:  # noqa: BLE001 - one odd file must not end the run
+        return Skipped(path, f"unexpected {type(exc).__name__}: {exc}"), ""
 
 
 def select(options: Options, progress: Progress | None = None) -> tuple[ReadResult, Collection]:
@@ -183,7 +244,22 @@ def run_build(options: Options, progress: Progress | None = None) -> BuildResult
     ``strict``, a skipped input fails the build before anything is written.
     """
     backends, failures = resolve_backends(options.formats)
-    read, collection = select(options, progress)
+    if options.cache:
+        from .render import keep_compiled_templates
+
+        keep_compiled_templates(cache_root(options.cache_dir) / "templates")
+    # New articles go to the cache while the book is written, on the other core.
+    read = read_sources(options, progress, store_later=True)
+    try:
+        return _build(read, collect(read.articles, options), backends, failures, options,
+                      progress)
+    finally:
+        read.wait_for_cache()
+
+
+def _build(read: ReadResult, collection: Collection, backends: dict[str, Backend],
+           failures: list[Failure], options: Options,
+           progress: Progress | None) -> BuildResult:
     if options.strict and read.skipped:
         reason = f"{len(read.skipped)} input file(s) skipped and --strict is set"
         return BuildResult(read, collection, failures=tuple(
@@ -205,7 +281,8 @@ def run_build(options: Options, progress: Progress | None = None) -> BuildResult
             if progress:
                 progress.start(f"writing {name}", 0)
             try:
-                written = Path(backend.write(collection.book, targets[name], options))
+                written = Path(_write(backend, name, collection.book, targets[name], options,
+                                      progress))
                 outputs.append(Output(name, written, written.stat().st_size))
             except (BuildError, OSError) as exc:
                 failures.append(Failure(name, _one_line(exc)))
@@ -213,6 +290,24 @@ def run_build(options: Options, progress: Progress | None = None) -> BuildResult
                 if progress:
                     progress.finish()
     return BuildResult(read, collection, tuple(outputs), tuple(failures), report, warnings)
+
+
+def _write(backend: Backend, name: str, book: Book, target: Path, options: Options,
+           progress: Progress | None) -> Path:
+    """``backend.write()``, reporting progress when the backend offers to (a
+    ``progress(done, total)`` keyword argument)."""
+    if progress is None or not progress.enabled or not _takes_progress(backend):
+        return backend.write(book, target, options)
+    label = f"writing {name}"
+    return backend.write(book, target, options,  # type: ignore[call-arg]
+                         progress=lambda done, total: progress.update(done, total, label))
+
+
+def _takes_progress(backend: Backend) -> bool:
+    try:
+        return "progress" in inspect.signature(backend.write).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _one_line(exc: BaseException) -> str:

@@ -57,14 +57,36 @@ class RenderContext:
 def _link_host(url: str) -> str:
     """The host part of ``url`` as :func:`link_key` writes it (lower case, no "www.")."""
     after_scheme = url.strip().partition("//")[2]
-    return re.split(r"[/?#]", after_scheme, maxsplit=1)[0].lower().removeprefix("www.")
+    return _HOST.match(after_scheme).group().lower().removeprefix("www.")
+
+
+_HOST = re.compile(r"[^/?#]*")
+#: An absolute address with nothing urlsplit would repair or refuse (no blanks or
+#: controls, no brackets in the host): host and path, as urlsplit would split them.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#\[\]]*)((?:/[^?#]*)?)(?:[?#].*)?")
+_NOT_PLAIN = re.compile(r"[^!-~]")
 
 
 def link_key(url: str) -> str:
     """A loose identity for article links: scheme, query and fragment do not matter."""
+    plain = plain_link_key(url)
+    if plain is not None:
+        return plain
     parts = urlsplit(url.strip())
     path = parts.path.rstrip("/")
     return urlunsplit(("", parts.netloc.lower().removeprefix("www."), path, "", ""))
+
+
+def plain_link_key(url: str) -> str | None:
+    """:func:`link_key` of a plain absolute address (most links), computed without
+    urlsplit; ``None`` for any other. For such an address, the host test of
+    :meth:`RenderContext.internal_href` passes exactly when the key is an article's."""
+    url = url.strip()
+    plain = _PLAIN_ADDRESS.fullmatch(url)
+    if plain is None or _NOT_PLAIN.search(url):
+        return None
+    host = plain.group(1).lower().removeprefix("www.")
+    return f"//{host}{plain.group(2).rstrip('/')}" if host else None
 
 
 def styles_dir() -> Path:
@@ -96,6 +118,17 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+def keep_compiled_templates(folder: Path) -> None:
+    """Keep compiled templates in ``folder``: the next process loads them instead of
+    compiling them again (a tenth of an incremental build). Jinja checks each against
+    its template's source, so an edited template is compiled afresh."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    _environment().bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def template_fingerprint() -> str:
     """A hash of every template and stylesheet, for caches of rendered output."""
     digest = hashlib.sha256()
@@ -107,6 +140,12 @@ def template_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def preload_templates(*names: str) -> None:
+    """Compile templates now (forked workers then inherit them compiled)."""
+    for name in names:
+        _environment().get_template(name)
+
+
 def render_template(name: str, **values: object) -> str:
     """Render ``templates/<name>`` with ``values``."""
     return _environment().get_template(name).render(**values)
@@ -116,7 +155,7 @@ def _rewrite_body(html: str, context: RenderContext) -> str:
     """Point images at local files (or drop them) and links at the book or footnotes."""
     if not html:
         return ""
-    root = etree.fromstring(f"<div>{html}</div>".encode(), etree.XMLParser(recover=False))
+    root = etree.fromstring(f"<div>{html}</div>".encode())  # strict: no recovery
     for img in list(root.iter("img")):
         src = context.image_src(img.get("src", "")) if img.get("src") else None
         if src is None:

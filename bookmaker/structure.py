@@ -118,7 +118,10 @@ def _fix_row_group(group: etree._Element) -> None:
 
 
 def _has_block_child(element: etree._Element) -> bool:
-    return any(child.tag not in INLINE_TAGS for child in element)
+    for child in element:
+        if child.tag not in INLINE_TAGS:
+            return True
+    return False
 
 
 def _wrap_strays(parent: etree._Element, allowed: set[str], wrapper: str) -> None:
@@ -149,6 +152,9 @@ def _wrap_runs(parent: etree._Element, belongs, wrapper: str) -> None:
 
     Blank text between the kept elements is dropped: it carries nothing between blocks.
     """
+    if _nothing_to_wrap(parent, belongs):
+        _drop_blank_text(parent)
+        return
     nodes: list[str | etree._Element] = []
     if parent.text:
         nodes.append(parent.text)
@@ -172,3 +178,22 @@ def _wrap_runs(parent: etree._Element, belongs, wrapper: str) -> None:
         run = []
         if node is not None:
             parent.append(node)
+
+
+def _nothing_to_wrap(parent: etree._Element, belongs) -> bool:
+    """Whether ``parent`` holds only elements that stay, with blank text between them."""
+    if parent.text and parent.text.strip(BLANK):
+        return False
+    for child in parent:
+        if belongs(child) or (child.tail and child.tail.strip(BLANK)):
+            return False
+    return True
+
+
+def _drop_blank_text(parent: etree._Element) -> None:
+    """What :func:`_wrap_runs` does when there is nothing to wrap, without moving nodes."""
+    if parent.text is not None:
+        parent.text = None
+    for child in parent:
+        if child.tail is not None:
+            child.tail = None

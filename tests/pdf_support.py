@@ -243,3 +243,48 @@ def fonts_drawn(pdf: Path, page_number: int) -> set[str]:
     fonts = page["/Resources"]["/Font"]
     used = set(re.findall(rb"/([^\s/]+)\s+[\d.]+\s+Tf", page.get_contents().get_data()))
     return {str(fonts["/" + name.decode()].get_object()["/BaseFont"])[1:] for name in used}
+
+
+def render_one_document(book, target: Path, page_size: str = "A4") -> Path:
+    """The book typeset as one WeasyPrint document, the way it was before parts:
+    numbers from ``target-counter``, page furniture from the margin boxes.
+
+    The reference the assembled PDF is compared with."""
+    import tempfile
+
+    from bookmaker.backends import _pdf_documents as documents
+    from bookmaker.backends._pdf_assets import asset_url, stage_images
+    from bookmaker.backends.pdf import book_stylesheets, render_document, write_document
+    from bookmaker.render import RenderContext
+
+    with tempfile.TemporaryDirectory() as folder:
+        images = stage_images(book.images, Path(folder))
+        context = RenderContext(
+            book=book, article_href=lambda article: f"#{article.slug}",
+            chapter_href=lambda chapter: f"#{chapter.key}",
+            image_src=lambda url: asset_url(images[url]) if url in images else None,
+            link_footnotes=True)
+        fragments = documents.front_matter(book, context)
+        for chapter in book.chapters:
+            fragments.extend(documents.chapter_parts(chapter, context))
+        html = documents.document_html(book, fragments)
+        # The same stylesheets, with every printed number counted by WeasyPrint itself.
+        sheets = [sheet.replace("attr(data-page)", "target-counter(attr(href), page)")
+                  for sheet in book_stylesheets(page_size)]
+        document = render_document(html, Path(folder), None, stylesheets=sheets)
+        write_document(document, target, b"one-document")
+    return target
+
+
+def leader_entries(layout_text: str) -> list[tuple[str, int]]:
+    """(entry, page number) of every line set with a dotted leader, from pdftotext's
+    layout mode (a long title may take a line of its own before the dotted one)."""
+    entries, title = [], ""
+    for line in layout_text.splitlines():
+        match = re.match(r"\s*(.*?)\s*\.{4,}\s*(\d+)\s*$", line)
+        if match:
+            entries.append((squeeze(title + match.group(1)), int(match.group(2))))
+            title = ""
+        elif line.strip() and not line.strip().isdigit():
+            title += line
+    return entries

@@ -404,3 +404,21 @@ def test_progress_only_for_a_person_at_a_terminal(monkeypatch):
     assert not progress_wanted(-1, Terminal())
     monkeypatch.setenv("CI", "true")
     assert not progress_wanted(0, Terminal())
+
+
+def test_a_build_shows_progress_per_article_read_and_written(tmp_path):
+    from bookmaker import corpus
+    from bookmaker.pipeline import run_build
+
+    folder = tmp_path / "archive"
+    corpus.generate(folder, 6, seed=2)
+    stream = io.StringIO()
+    result = run_build(Options(sources=(folder,), output=tmp_path / "book.epub",
+                               images="none", cache_dir=tmp_path / "cache"),
+                       Progress(stream, enabled=True))
+    assert result.ok
+    text = stream.getvalue()
+    written = result.collection.book.article_count
+    assert "\rreading 6/6 (100%)" in text
+    assert f"\rwriting epub {written}/{written} (100%)" in text
+    assert text.endswith("\r")  # the line is cleared for the summary

@@ -12,8 +12,8 @@ from bookmaker.corpus import generate
 from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
-from pdf_support import (LogRecorder, fonts_drawn, make_article, outline, page_texts,
-                         squeeze, unexpected_warnings)
+from pdf_support import (LogRecorder, fonts_drawn, leader_entries, make_article, outline,
+                         page_texts, squeeze, unexpected_warnings)
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +43,6 @@ def _article_page(pages: list[str], article) -> int:
     return found[0]
 
 
-def _leader_entries(layout_text: str) -> list[tuple[str, int]]:
-    """(entry, page number) of every line set with a dotted leader, from pdftotext's
-    layout mode (a long title may take a line of its own before the dotted one)."""
-    entries, title = [], ""
-    for line in layout_text.splitlines():
-        match = re.match(r"\s*(.*?)\s*\.{4,}\s*(\d+)\s*$", line)
-        if match:
-            entries.append((squeeze(title + match.group(1)), int(match.group(2))))
-            title = ""
-        elif line.strip() and not line.strip().isdigit():
-            title += line
-    return entries
-
-
 def _is_opener(page: str) -> bool:
     return bool(re.search(r"^\s*\d+篇文章\s*$", page, re.M))
 
@@ -69,7 +55,7 @@ def _contents_numbers(layout_pages: list[str]) -> list[tuple[str, int]]:
         if _is_opener(page):  # the first chapter opener follows the contents
             break
         text += page
-    return _leader_entries(text.strip().removeprefix("目录"))
+    return leader_entries(text.strip().removeprefix("目录"))
 
 
 def test_no_missing_glyph_or_unexpected_warning(corpus_build):
@@ -146,5 +132,5 @@ def test_chapter_openers_list_their_articles_with_pages(corpus_build):
         opener = next(p for p in layout_pages
                       if squeeze(p).startswith(squeeze(chapter.title)) and _is_opener(p))
         listed = opener.split("篇文章", 1)[1]
-        assert _leader_entries(listed) == [
+        assert leader_entries(listed) == [
             (squeeze(a.title), _article_page(pages, a)) for a in chapter.articles]

@@ -112,7 +112,8 @@ def test_failed_write_is_a_build_error_and_leaves_no_file(tmp_path, small_book):
     assert blocker.read_text() == "a file where a folder should be"
 
 
-def test_failed_render_keeps_the_previous_file(tmp_path, small_book, monkeypatch):
+def test_failed_render_keeps_the_previous_file(tmp_path, tmp_path_factory, small_book,
+                                               monkeypatch):
     import bookmaker.backends.pdf as pdf_module
 
     target = tmp_path / "digest.pdf"
@@ -123,8 +124,10 @@ def test_failed_render_keeps_the_previous_file(tmp_path, small_book, monkeypatch
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(pdf_module, "write_document", broken)
+    # An empty cache, so that the book is really typeset (in this process: one job).
+    options = Options(cache_dir=tmp_path_factory.mktemp("cache"), jobs=1)
     with pytest.raises(BuildError, match="disk full"):
-        PdfBackend().write(small_book, target, Options())
+        PdfBackend().write(small_book, target, options)
     assert target.read_bytes() == b"previous build"
     assert [p.name for p in tmp_path.iterdir()] == ["digest.pdf"]
 

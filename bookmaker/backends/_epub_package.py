@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from ebooklib import epub
 from lxml import etree
+
+from ._epub_page_cache import COMPRESS_LEVEL, Deflated
 
 #: The oldest moment a zip entry can carry (MS-DOS time starts in 1980).
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=timezone.utc)
@@ -24,7 +27,7 @@ WRITER_OPTIONS = {
     "epub3_pages": False,
     "play_order": {"enabled": True, "start_from": 1},
     "spine_direction": True,
-    "compresslevel": 6,
+    "compresslevel": COMPRESS_LEVEL,
 }
 
 
@@ -43,6 +46,20 @@ class RenderedDocument(epub.EpubItem):
 
     def get_content(self, default: bytes | None = None) -> bytes:
         return self._render().encode("utf-8")
+
+
+class DeflatedDocument(epub.EpubItem):
+    """An XHTML document that arrives compressed (from the page cache, or rendered and
+    deflated once); the writer stores its bytes as they are."""
+
+    def __init__(self, uid: str, file_name: str, produce: Callable[[], Deflated]) -> None:
+        super().__init__(uid=uid, file_name=file_name,
+                         media_type="application/xhtml+xml")
+        self.produce = produce
+
+    def get_content(self, default: bytes | None = None) -> bytes:
+        page = self.produce()
+        return zlib.decompress(page.data, -15)
 
 
 class FileItem(epub.EpubImage):
@@ -85,6 +102,29 @@ class _FixedTimeZipFile(zipfile.ZipFile):
         super().writestr(zinfo_or_arcname, data, compress_type=compress_type,
                          compresslevel=compresslevel or self.compresslevel)
 
+    def write_deflated(self, name: str, page: Deflated) -> None:
+        """Add an entry whose bytes are deflated already, as zipfile itself would add it."""
+        info = zipfile.ZipInfo(name, date_time=self._date_time)
+        info.create_system = 3
+        info.external_attr = 0o100644 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.file_size, info.compress_size, info.CRC = page.size, len(page.data), page.crc
+        if not all(hasattr(self, name) for name in ("_writecheck", "start_dir", "fp")):
+            # zipfile has no public way to add deflated bytes; should its internals
+            # change, deflating again at the same level gives the same bytes.
+            self.writestr(info, zlib.decompress(page.data, -15))
+            return
+        with self._lock:
+            self._writecheck(info)
+            self._didModify = True
+            self.fp.seek(self.start_dir)
+            info.header_offset = self.start_dir
+            self.fp.write(info.FileHeader(False))
+            self.fp.write(page.data)
+            self.start_dir = self.fp.tell()
+            self.filelist.append(info)
+            self.NameToInfo[info.filename] = info
+
 
 class PackageWriter(epub.EpubWriter):
     """ebooklib's writer (container, OPF, nav, NCX, items), into a reproducible zip.
@@ -111,6 +151,21 @@ class PackageWriter(epub.EpubWriter):
             self._write_container()
             self._write_opf()
             self._write_items()
+
+    def _write_items(self) -> None:
+        # ebooklib's loop, with one more kind of item: pages that arrive deflated.
+        folder = self.book.FOLDER_NAME
+        for item in self.book.get_items():
+            if isinstance(item, DeflatedDocument):
+                self.out.write_deflated(f"{folder}/{item.file_name}", item.produce())
+            elif isinstance(item, epub.EpubNcx):
+                self.out.writestr(f"{folder}/{item.file_name}", self._get_ncx())
+            elif isinstance(item, epub.EpubNav):
+                self.out.writestr(f"{folder}/{item.file_name}", self._get_nav(item))
+            elif item.manifest:
+                self.out.writestr(f"{folder}/{item.file_name}", item.get_content())
+            else:
+                self.out.writestr(item.file_name, item.get_content())
 
     def _get_nav(self, item: epub.EpubNav) -> bytes:
         # ebooklib's nav has only the book's language; a title in another language

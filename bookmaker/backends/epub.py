@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -12,10 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import jinja2
 import markupsafe
 from ebooklib import epub
-from lxml import etree
 
 from .. import render
 from ..atomic import atomic_path
@@ -24,7 +23,10 @@ from ..errors import BuildError
 from ..labels import is_chinese, labels_for
 from ..model import Article, Book, Chapter, LocalImage
 from ..options import Options
-from ._epub_package import FileItem, NavLink, PackageWriter, RenderedDocument
+from ._epub_package import (DeflatedDocument, FileItem, NavLink, PackageWriter,
+                            RenderedDocument)
+from ._epub_page_cache import PageCache
+from ._epub_pages import ArticlePages, RecordingContext
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +82,16 @@ class _Layout:
     def chapter_file(self, chapter: Chapter) -> str:
         return f"text/{self.chapters[self._chapter_index[id(chapter)]]}.xhtml"
 
-    def context(self, book: Book) -> render.RenderContext:
+    def image_src(self, url: str) -> str | None:
+        return f"../{self.images[url].href}" if url in self.images else None
+
+    def context(self, book: Book) -> RecordingContext:
         """How the shared templates link from one ``text/`` document to another."""
-        return render.RenderContext(
-            book=book,
+        return RecordingContext.create(
+            book,
             article_href=lambda article: self.article_file(article).removeprefix("text/"),
             chapter_href=lambda chapter: self.chapter_file(chapter).removeprefix("text/"),
-            image_src=lambda url: f"../{self.images[url].href}" if url in self.images else None,
-            link_footnotes=False,
+            embedded_src=self.image_src,
             labels=labels_for(book.language),
         )
 
@@ -156,12 +160,22 @@ class EpubBackend:
     #: Suffix of the file written.
     suffix = ".epub"
 
-    def write(self, book: Book, target: Path, options: Options) -> Path:
-        """Write ``book`` to ``target`` atomically; a failure leaves ``target`` as it was."""
+    def write(self, book: Book, target: Path, options: Options,
+              progress: Callable[[int, int], None] | None = None) -> Path:
+        """Write ``book`` to ``target`` atomically; a failure leaves ``target`` as it was.
+
+        Article pages of the previous build of ``target`` are reused from the cache
+        (unless ``options.cache`` is off) when nothing they depend on has changed.
+        ``progress(done, total)`` is called as article pages are written.
+        """
         if book.article_count == 0:
             raise BuildError("no articles to build")
         target = Path(target)
-        package = assemble(book)
+        from ..article_cache import cache_root
+
+        cache = PageCache.for_target(
+            cache_root(options.cache_dir) if options.cache else None, target)
+        package = assemble(book, cache, options.jobs, progress)
         modified = modification_time(book)
         try:
             with atomic_path(target) as temporary:
@@ -171,26 +185,32 @@ class EpubBackend:
                 writer.write()
         except (OSError, zipfile.LargeZipFile) as exc:
             raise BuildError(f"{target}: cannot write the EPUB: {exc}") from exc
+        cache.save()
         return target
 
 
-def assemble(book: Book) -> epub.EpubBook:
-    """The ebooklib book, step by step; pages are rendered later, as the writer stores
-    them, so that only one is in memory at a time."""
+def assemble(book: Book, cache: PageCache | None = None, jobs: int = 0,
+             progress: Callable[[int, int], None] | None = None) -> epub.EpubBook:
+    """The ebooklib book, step by step. Article pages are made first (deflated, so they
+    take little memory); the other pages are rendered as the writer stores them."""
     layout = _Layout(book)
     context = layout.context(book)
+    pages = ArticlePages(book, context, cache or PageCache(None), _STYLE_LINKS)
+    pages.prepare([(article, _plain(article.title, article.url))
+                   for article in book.articles], jobs, progress)
     package = epub.EpubBook()
     # 1. metadata, 2. stylesheets, 3. cover image and front matter, 4. chapter openers
     # and articles, 5. images, 6. nav, NCX and landmarks, 7. spine in reading order.
     _add_metadata(package, book)
     _add_stylesheets(package)
     front = _add_front_matter(package, book, context)
-    toc = _add_chapters(package, book, layout, context)
+    toc = _add_chapters(package, book, layout, context, pages)
     for image in dict.fromkeys(layout.images.values()):
         package.add_item(FileItem(image.uid, image.href, image.source.media_type,
                                   image.source.path))
     _add_navigation(package, book, toc, front)
-    package.spine = [item for item in package.items if isinstance(item, RenderedDocument)]
+    package.spine = [item for item in package.items
+                     if isinstance(item, (RenderedDocument, DeflatedDocument))]
     return package
 
 
@@ -220,10 +240,11 @@ def _add_front_matter(package: epub.EpubBook, book: Book,
 
 
 def _add_chapters(package: epub.EpubBook, book: Book, layout: _Layout,
-                  context: render.RenderContext) -> list[tuple[epub.Section, list[NavLink]]]:
+                  context: render.RenderContext,
+                  pages: ArticlePages) -> list[tuple[epub.Section, list[NavLink]]]:
     """An opener per chapter followed by its articles; returns the two-level TOC."""
     toc = []
-    article_names = iter(zip(layout.articles, layout.article_files))
+    article_names = iter(enumerate(zip(layout.articles, layout.article_files)))
     for chapter_uid, chapter in zip(layout.chapters, book.chapters):
         chapter_title = _plain(chapter.title, chapter.key)
         opener = _page(package, chapter_uid, layout.chapter_file(chapter), chapter_title,
@@ -231,10 +252,10 @@ def _add_chapters(package: epub.EpubBook, book: Book, layout: _Layout,
                        body_class="chapter-page", epub_type="bodymatter chapter")
         links = []
         for article in chapter.articles:
-            uid, file_name = next(article_names)
+            index, (uid, file_name) = next(article_names)
             title = _plain(article.title, article.url)
-            _page(package, uid, file_name, title, article.language or book.language,
-                  _article_renderer(article, context), body_class="article-page")
+            package.add_item(DeflatedDocument(uid, file_name,
+                                              functools.partial(pages.page, index)))
             links.append(NavLink(file_name, title, f"nav-{uid}",
                                  article.language or book.language))
         toc.append((epub.Section(chapter_title, opener.file_name), links))
@@ -287,17 +308,6 @@ def _page(package: epub.EpubBook, uid: str, file_name: str, title: str, lang: st
                                   epub_type=epub_type)
 
     return package.add_item(RenderedDocument(uid, file_name, document))
-
-
-def _article_renderer(article: Article,
-                      context: render.RenderContext) -> Callable[[], str]:
-    def body() -> str:
-        try:
-            return render.render_article(article, context)
-        except (etree.XMLSyntaxError, jinja2.TemplateError) as exc:
-            raise BuildError(f"{article.source_path}: cannot render the article: {exc}") \
-                from exc
-    return body
 
 
 def _chapter_renderer(chapter: Chapter,

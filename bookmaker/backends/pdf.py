@@ -1,34 +1,38 @@
-"""The PDF format: the book as one HTML document, typeset by WeasyPrint."""
+"""The PDF format: the book typeset by WeasyPrint, in parts, into one PDF.
+
+The steps are separable: :func:`print_context` and the document functions of
+``_pdf_documents`` make HTML, :func:`render_document` lays a document out,
+:func:`write_document` writes it; ``_pdf_build`` typesets a book's parts (in parallel
+and from a cache) and ``_pdf_assemble`` joins them into the book.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
-
-from lxml import etree
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .. import fonts
 from ..atomic import atomic_path
 from ..errors import BuildError
-from ..model import Book, Chapter
+from ..model import Book
 from ..options import Options
-from ..render import (RenderContext, book_view, read_stylesheet, render_article,
-                      render_chapter_opener, render_page, render_template,
-                      render_title_page, render_toc)
-from ._pdf_assets import ASSET_SCHEME, asset_url, stage_images
+from ..render import read_stylesheet
+from ._pdf_assets import ASSET_SCHEME, stage_images
+from ._pdf_documents import (chapter_parts, document_date, document_html, front_matter,
+                             print_context)
 
 if TYPE_CHECKING:  # WeasyPrint is imported only when a PDF is really written.
     import weasyprint
 
-#: The stylesheets of the printed book, in cascade order.
-STYLESHEETS = ("base.css", "print.css")
+__all__ = ["PAGE_GEOMETRY", "PdfBackend", "book_identifier", "book_stylesheets",
+           "chapter_parts", "document_html", "front_matter", "print_context",
+           "render_document", "write_document"]
 
-_XHTML = "{http://www.w3.org/1999/xhtml}"
+#: The stylesheets of the printed book, in cascade order: shared, print, furniture.
+STYLESHEETS = ("base.css", "print.css", "print-pages.css")
 
 
 @dataclass(frozen=True)
@@ -70,15 +74,30 @@ PAGE_GEOMETRY: dict[str, PageGeometry] = {
 
 
 class PdfBackend:
-    """Write a book as a print-ready PDF with WeasyPrint."""
+    """Write a book as a print-ready PDF with WeasyPrint, typeset in parts."""
 
     #: Name of the format on the command line (``--format pdf``).
     name = "pdf"
     #: Suffix of the file written.
     suffix = ".pdf"
+    #: Fewest and most articles typeset together as one part. Fewer per part means
+    #: less memory per worker and less to typeset again when an article is added; more
+    #: means fewer copies of the font subsets (each part embeds its own).
+    part_articles: tuple[int, int] = (20, 40)
 
-    def write(self, book: Book, target: Path, options: Options) -> Path:
-        """Typeset ``book`` and write it to ``target`` atomically."""
+    def __init__(self) -> None:
+        #: What the last :meth:`write` had to typeset (not found in the cache), per
+        #: kind of document: "part", "navigation", "navigation-measure", "folios".
+        self.last_typeset: dict[str, int] = {}
+
+    def write(self, book: Book, target: Path, options: Options,
+              progress: Callable[[int, int], None] | None = None) -> Path:
+        """Typeset ``book`` and write it to ``target`` atomically.
+
+        ``progress(done, total)`` is called as parts of the book are typeset.
+        """
+        from ._pdf_build import Typesetter
+
         target = Path(target)
         if book.article_count == 0:
             raise BuildError(f"{target}: the book has no articles; nothing to print")
@@ -86,99 +105,24 @@ class PdfBackend:
         try:
             with tempfile.TemporaryDirectory(prefix="bookmaker-pdf-") as folder:
                 asset_dir = Path(folder)
-                context = print_context(book, stage_images(book.images, asset_dir))
-                parts = front_matter(book, context)
-                for chapter in book.chapters:
-                    parts.extend(chapter_parts(chapter, context))
-                html = document_html(book, parts)
-                document = render_document(html, asset_dir, options.page_size)
+                image_names = stage_images(book.images, asset_dir)
+                typesetter = Typesetter(book, options, asset_dir,
+                                        tuple(book_stylesheets(options.page_size)),
+                                        book_identifier(book, options),
+                                        self.part_articles, progress)
                 with atomic_path(target) as part:
-                    write_document(document, part, book_identifier(book, options))
-        except BuildError:
-            raise
+                    typesetter.write(part, image_names)
+                self.last_typeset = dict(typesetter.typeset)
+        except BuildError as exc:
+            if str(target) in str(exc):
+                raise
+            raise BuildError(f"{target}: {exc}") from None
         except Exception as exc:  # WeasyPrint, lxml and the file system fail in many ways.
             raise BuildError(f"{target}: PDF rendering failed: {exc}") from exc
         return target
 
 
-# The steps below are separable so that a book can also be typeset in parts (one
-# HTML document per part) and the parts joined afterwards.
-
-def print_context(book: Book, image_names: Mapping[str, str]) -> RenderContext:
-    """How the printed book links: every target is an anchor of the one document, and
-    an image is a file of the asset folder (``image_names``: URL → file name) or,
-    when absent there, its caption alone."""
-    return RenderContext(
-        book=book,
-        article_href=lambda article: f"#{article.slug}",
-        chapter_href=lambda chapter: f"#{chapter.key}",
-        image_src=lambda url: asset_url(image_names[url]) if url in image_names else None,
-        link_footnotes=True,
-    )
-
-
-def front_matter(book: Book, context: RenderContext) -> list[str]:
-    """The cover, the title page and the table of contents, as HTML fragments."""
-    return [render_template("print_cover.jinja", **book_view(book)),
-            render_title_page(book), render_toc(book, context)]
-
-
-def chapter_parts(chapter: Chapter, context: RenderContext) -> list[str]:
-    """A chapter's opener and its articles, as HTML fragments."""
-    return [render_chapter_opener(chapter, context)] + [
-        render_article(article, context) for article in chapter.articles]
-
-
-def document_html(book: Book, parts: Sequence[str]) -> str:
-    """One HTML document of ``parts``, with the book's title, language and metadata."""
-    page = render_page("\n".join(parts), title=book.title, lang=book.language,
-                       stylesheets=[])
-    return _as_html(page, _metadata(book))
-
-
-def _metadata(book: Book) -> dict[str, str]:
-    """What the PDF's document information says: from the book, never the clock."""
-    moment = _document_date(book).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "author": "、".join(book.publishers) if book.language.startswith("zh")
-        else ", ".join(book.publishers),
-        "generator": "bookmaker",
-        "dcterms.created": moment,
-        "dcterms.modified": moment,
-    }
-
-
-def _document_date(book: Book) -> datetime:
-    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the newest article."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), timezone.utc)
-    newest = book.last_published
-    assert newest is not None  # write() refuses empty books
-    return newest.astimezone(timezone.utc)
-
-
-def _as_html(xhtml: str, metadata: Mapping[str, str]) -> str:
-    """Re-serialise the templates' XHTML as HTML, with the metadata in its head.
-
-    WeasyPrint parses HTML, where ``<p/>`` or ``<a/>`` would open an element that
-    never closes; lxml's HTML serialiser writes every element in HTML syntax.
-    """
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=True)
-    root = etree.fromstring(xhtml.encode("utf-8"), parser)
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.startswith(_XHTML):
-            element.tag = element.tag[len(_XHTML):]
-    etree.cleanup_namespaces(root)
-    head = root.find("head")
-    for name, content in metadata.items():
-        if content:
-            etree.SubElement(head, "meta", name=name, content=content)
-    return "<!DOCTYPE html>\n" + etree.tostring(root, method="html", encoding="unicode")
-
-
-def stylesheets(page_size: str) -> list[str]:
+def book_stylesheets(page_size: str) -> list[str]:
     """The CSS texts of the printed book: the shared ones, then the paper size."""
     if page_size not in PAGE_GEOMETRY:
         raise BuildError(f"unknown page size {page_size!r}; "
@@ -187,10 +131,12 @@ def stylesheets(page_size: str) -> list[str]:
         PAGE_GEOMETRY[page_size].css()]
 
 
-def render_document(html: str, asset_dir: Path, page_size: str) -> "weasyprint.Document":
+def render_document(html: str, asset_dir: Path, page_size: str | None,
+                    stylesheets: Sequence[str] | None = None) -> "weasyprint.Document":
     """Lay out ``html`` into pages, reading nothing but ``asset_dir`` and data: URIs.
 
-    One call per HTML document: a book rendered in parts calls it once per part.
+    The stylesheets are the book's for ``page_size``, or ``stylesheets`` when given.
+    One call per HTML document: a book typeset in parts calls it once per part.
     """
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -200,9 +146,9 @@ def render_document(html: str, asset_dir: Path, page_size: str) -> "weasyprint.D
     fetcher = AssetFetcher(asset_dir)
     font_config = FontConfiguration()
     base_url = f"{ASSET_SCHEME}:"
+    texts = stylesheets if stylesheets is not None else book_stylesheets(page_size or "A4")
     sheets = [weasyprint.CSS(string=text, base_url=base_url, url_fetcher=fetcher,
-                             font_config=font_config)
-              for text in stylesheets(page_size)]
+                             font_config=font_config) for text in texts]
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     return document.render(font_config=font_config, stylesheets=sheets,
                            presentational_hints=False)
@@ -219,7 +165,7 @@ def book_identifier(book: Book, options: Options) -> bytes:
     digest = hashlib.sha256()
     digest.update(book.title.encode())
     digest.update(options.page_size.encode())
-    digest.update(_document_date(book).isoformat().encode())
+    digest.update(document_date(book).isoformat().encode())
     for article in book.articles:
         digest.update(article.content_hash.encode())
     return digest.hexdigest()[:32].encode()

@@ -1,0 +1,188 @@
+"""Where every page of a book typeset in parts goes, and what is printed over it.
+
+The book is cut into runs of articles ("parts") plus one navigation document (cover,
+title page, contents, chapter openers). Once each of them has been typeset, their page
+counts give the page map: the page number of every article and chapter, the order of
+all pages, and for each page its furniture (page number, running head), its bookmarks
+and its link targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from ..model import Article, Book
+from ._pdf_assemble import BookPage, Furniture, Mark, OutlineItem
+from ._pdf_documents import COVER_ID, TITLE_PAGE_ID
+
+#: Pages per page-number sheet; the last sheet of a book has only as many pages as it
+#: needs, rounded up to :data:`FOLIO_STEP` so that a growing book rarely needs a new one.
+FOLIO_BLOCK = 256
+FOLIO_STEP = 32
+#: A part ends after an article whose content hash is a multiple of this (once it has
+#: the fewest articles a part may have), so the cuts depend on the articles, not on
+#: their positions: adding or removing an article changes one part, not all after it.
+_CUT_EVERY = 8
+#: The contents is the navigation document's anchor "toc" (see templates/toc.jinja).
+TOC_ID = "toc"
+
+
+def split_articles(articles: Sequence[Article], fewest: int, most: int
+                   ) -> list[tuple[Article, ...]]:
+    """Consecutive runs of ``fewest`` to ``most`` articles (the last run may be
+    shorter), cut where an article's content hash says so."""
+    parts: list[tuple[Article, ...]] = []
+    current: list[Article] = []
+    for article in articles:
+        current.append(article)
+        cut = int(article.content_hash[:8], 16) % _CUT_EVERY == 0
+        if len(current) >= most or (len(current) >= fewest and cut):
+            parts.append(tuple(current))
+            current = []
+    if current:
+        parts.append(tuple(current))
+    return parts
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Pages ``start`` to ``end`` (exclusive) of source ``source``, printed as ``kind``:
+    "blank" (no furniture), "plain" (a page number) or "article"."""
+
+    source: int
+    start: int
+    end: int
+    kind: str
+    #: For articles: the form (in ``source``) of the article's right-page head.
+    head: int = 0
+
+
+class PageMap:
+    """The book's pages, from the summaries of its typeset navigation and parts.
+
+    Source 0 is the navigation document, sources 1 to n the parts in order; the
+    page-number sheets come after them (:meth:`folio_sources`).
+    """
+
+    def __init__(self, book: Book, navigation: Mapping[str, Any],
+                 parts: Sequence[tuple[tuple[Article, ...], Mapping[str, Any]]]) -> None:
+        self.book = book
+        self.navigation = navigation
+        self.parts = parts
+        nav_start = _anchor_pages(navigation)
+        chapter_starts = [nav_start[chapter.key] for chapter in book.chapters]
+        front_end = chapter_starts[0] if chapter_starts else navigation["pages"]
+        runs = [_Run(0, nav_start[COVER_ID], nav_start[TITLE_PAGE_ID], "blank"),
+                _Run(0, nav_start[TITLE_PAGE_ID], nav_start[TOC_ID], "blank"),
+                _Run(0, nav_start[TOC_ID], front_end, "plain")]
+        where: dict[str, tuple[int, int, int]] = {}  # slug → (source, start, end)
+        for source, (articles, summary) in enumerate(parts, start=1):
+            starts = _anchor_pages(summary)
+            bounds = [starts[a.slug] for a in articles] + [summary["pages"]]
+            for index, article in enumerate(articles):
+                where[article.slug] = (source, bounds[index], bounds[index + 1])
+        for number, chapter in enumerate(book.chapters):
+            end = chapter_starts[number + 1] if number + 1 < len(chapter_starts) \
+                else navigation["pages"]
+            runs.append(_Run(0, chapter_starts[number], end, "plain"))
+            for article in chapter.articles:
+                source, start, end = where[article.slug]
+                head = 1 + parts[source - 1][0].index(article)
+                runs.append(_Run(source, start, end, "article", head))
+        self.runs = runs
+        #: (source, page index) → index of the page in the book.
+        self.position: dict[tuple[int, int], int] = {}
+        for run in runs:
+            for page in range(run.start, run.end):
+                self.position[(run.source, page)] = len(self.position)
+        #: Total number of pages in the book.
+        self.total = len(self.position)
+
+    def numbers(self) -> dict[str, int]:
+        """The page number (from 1) of every anchor of the book, the first one of a name
+        winning."""
+        found: dict[str, int] = {}
+        for source, summary in self._sources():
+            for name, page, _, _ in summary["anchors"]:
+                if (source, page) in self.position:
+                    found.setdefault(name, self.position[(source, page)] + 1)
+        return found
+
+    def folio_sources(self) -> int:
+        """How many page-number sheets the book needs."""
+        return -(-self.total // FOLIO_BLOCK)
+
+    def folio_pages(self, block: int) -> int:
+        """How many pages page-number sheet ``block`` needs."""
+        needed = min(FOLIO_BLOCK, self.total - block * FOLIO_BLOCK)
+        return min(FOLIO_BLOCK, -(-needed // FOLIO_STEP) * FOLIO_STEP)
+
+    def pages(self) -> list[BookPage]:
+        """Every page in book order, with its furniture."""
+        folio_base = len(self.parts) + 1
+        pages: list[BookPage] = []
+        for run in self.runs:
+            for page in range(run.start, run.end):
+                index = len(pages)  # the page number is index + 1
+                furniture: list[Furniture] = []
+                if run.kind != "blank":
+                    furniture.append(Furniture(folio_base + index // FOLIO_BLOCK,
+                                               index % FOLIO_BLOCK))
+                if run.kind == "article" and page != run.start:
+                    # Page numbers start at 1 on a right page: an odd index is a left page.
+                    furniture.append(Furniture(run.source, 0 if index % 2 else run.head))
+                pages.append(BookPage(run.source, page, tuple(furniture)))
+        return pages
+
+    def destinations(self) -> dict[str, Mark]:
+        """Every anchor as a place in the book, the first one of a name winning."""
+        found: dict[str, tuple[int, Mark]] = {}
+        for source, summary in self._sources():
+            for name, page, x, y in summary["anchors"]:
+                index = self.position.get((source, page))
+                if index is not None and (name not in found or index < found[name][0]):
+                    found[name] = (index, Mark(index, x, y))
+        return {name: mark for name, (_, mark) in found.items()}
+
+    def outline(self) -> list[OutlineItem]:
+        """Chapters, each with its articles, pointing where WeasyPrint's bookmarks do."""
+        article_marks: dict[str, OutlineItem] = {}
+        for source, (articles, summary) in enumerate(self.parts, start=1):
+            marks = [self._bookmark(source, entry) for entry in summary["bookmarks"]]
+            if len(marks) != len(articles):  # a title that made no bookmark: use anchors
+                marks = [self._anchor_item(source, summary, a) for a in articles]
+            article_marks.update((a.slug, mark) for a, mark in zip(articles, marks))
+        chapters = [self._bookmark(0, entry) for entry in self.navigation["bookmarks"]]
+        if len(chapters) != len(self.book.chapters):
+            chapters = [self._anchor_item(0, self.navigation, c.key, c.title)
+                        for c in self.book.chapters]
+        for item, chapter in zip(chapters, self.book.chapters):
+            item.children = [article_marks[a.slug] for a in chapter.articles]
+        return chapters
+
+    def _bookmark(self, source: int, entry: Sequence[Any]) -> OutlineItem:
+        title, page, x, y = entry
+        return OutlineItem(title, Mark(self.position[(source, page)], x, y))
+
+    def _anchor_item(self, source: int, summary: Mapping[str, Any], target: Any,
+                     title: str | None = None) -> OutlineItem:
+        name = target if isinstance(target, str) else target.slug
+        for anchor, page, x, y in summary["anchors"]:
+            if anchor == name:
+                return OutlineItem(title or target.title,
+                                   Mark(self.position[(source, page)], x, y))
+        raise ValueError(f"no anchor {name!r} in a typeset part")
+
+    def _sources(self):
+        yield 0, self.navigation
+        for source, (_, summary) in enumerate(self.parts, start=1):
+            yield source, summary
+
+
+def _anchor_pages(summary: Mapping[str, Any]) -> dict[str, int]:
+    """Anchor name → page index within one typeset document (the first occurrence)."""
+    found: dict[str, int] = {}
+    for name, page, _, _ in summary["anchors"]:
+        found.setdefault(name, page)
+    return found

@@ -1,0 +1,157 @@
+"""Typesetting parts of the book in worker processes (or in this one, for one job).
+
+A task is self-contained: an HTML document, its stylesheets and the asset folder. The
+worker renders it with WeasyPrint, takes the PDF apart into a fragment and stores the
+fragment in the part cache under the task's key; what comes back is a small summary.
+Workers are started fresh (``spawn``) and replaced after a few tasks, so the memory a
+WeasyPrint layout leaves behind is returned to the system.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BuildError
+
+#: Tasks a worker runs before it is replaced by a fresh process.
+TASKS_PER_WORKER = 6
+#: Loggers whose warnings a worker sends back to the build.
+FORWARDED_LOGGERS = ("weasyprint", "bookmaker")
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """One document to typeset and store as the fragment of ``path``."""
+
+    path: str
+    html: str
+    stylesheets: tuple[str, ...]
+    asset_dir: str
+    #: Trailing pages that are sheets: they become forms, not pages of the book.
+    sheets: int = 0
+    #: Only lay the document out and say where its anchors fall: no PDF.
+    measure: bool = False
+
+
+def render_part(task: RenderTask) -> dict[str, Any]:
+    """Typeset ``task`` and store its fragment; return its summary (also stored)."""
+    from . import pdf
+    from ._pdf_cache import write_atomically
+    from ._pdf_fragment import Fragment, fragment_from_pdf, write_fragment
+
+    capture = _Capture()
+    try:
+        with capture, tempfile.TemporaryDirectory(prefix="bookmaker-part-") as folder:
+            document = pdf.render_document(task.html, Path(task.asset_dir), None,
+                                           stylesheets=task.stylesheets)
+            content_pages = len(document.pages) - task.sheets
+            if content_pages < 0:
+                raise BuildError(f"a part has fewer pages ({len(document.pages)}) than sheets")
+            if task.measure:
+                fragment = Fragment(anchors=[
+                    (name, index, 0.0, 0.0) for index, page in enumerate(document.pages)
+                    for name in sorted(page.anchors)])
+            else:
+                rendered = Path(folder) / "part.pdf"
+                pdf.write_document(document, rendered, b"bookmaker-part")
+                del document
+                fragment = fragment_from_pdf(rendered.read_bytes(), content_pages)
+    except BuildError:
+        raise
+    except Exception as exc:  # WeasyPrint and pypdf fail in many ways; say how, in one line.
+        raise BuildError(f"{type(exc).__name__}: {exc}") from None
+    summary = {"pages": content_pages, "forms": len(fragment.forms),
+               "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
+               "logs": capture.records}
+    write_atomically(Path(task.path), lambda path: write_fragment(fragment, path, summary))
+    return summary
+
+
+class _Capture(logging.Handler):
+    """Holds back the warnings logged while a part is typeset, as (logger, level,
+    message): the build logs them once, whichever process typeset the part, and again
+    whenever the part comes from the cache."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+        self._saved: list[tuple[logging.Logger, list[logging.Handler], bool]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+    def __enter__(self) -> "_Capture":
+        for name in FORWARDED_LOGGERS:
+            logger = logging.getLogger(name)
+            self._saved.append((logger, logger.handlers[:], logger.propagate))
+            logger.handlers, logger.propagate = [self], False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for logger, handlers, propagate in self._saved:
+            logger.handlers, logger.propagate = handlers, propagate
+        self._saved.clear()
+
+
+def replay(records: list[tuple[str, int, str]]) -> None:
+    """Log again, in this process, the warnings a part's typesetting logged."""
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)
+
+
+def _quiet_worker() -> None:
+    """A worker logs nothing itself: its warnings travel back with its results."""
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
+class Renderer:
+    """Runs render tasks in ``jobs`` worker processes, or in this process for one job.
+
+    The pool starts with the first task, so a build that finds every part in the
+    cache starts no process at all.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, jobs)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, task: RenderTask) -> Future:
+        if self.jobs == 1:
+            future: Future = Future()
+            try:
+                future.set_result(render_part(task))
+            except BaseException as exc:  # delivered through the future, like a worker's
+                future.set_exception(exc)
+            return future
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_quiet_worker, max_tasks_per_child=TASKS_PER_WORKER)
+        return self._pool.submit(render_part, task)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "Renderer":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def result(future: Future) -> dict[str, Any]:
+    """The summary of a finished task; a crashed worker is a build error."""
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise BuildError(f"a PDF worker process stopped unexpectedly ({exc}); "
+                         "try fewer --jobs if memory is short") from None

@@ -1,0 +1,165 @@
+"""Rebuilding from the part cache: only what changed is typeset again, and whatever
+changed, the PDF is byte for byte the one a build with an empty cache writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bookmaker.backends import _pdf_cache
+from bookmaker.backends.pdf import PdfBackend
+from bookmaker.errors import BuildError
+from bookmaker.options import Options
+
+from pdf_support import make_article, make_book, outline, page_texts
+
+PART_ARTICLES = (2, 3)
+
+
+def _build(book, target: Path, cache: Path, **options) -> tuple[bytes, dict[str, int]]:
+    """Write ``book`` with one job and the cache at ``cache``; (bytes, what was typeset)."""
+    backend = PdfBackend()
+    backend.part_articles = PART_ARTICLES
+    backend.write(book, target, Options(jobs=1, cache_dir=cache, **options))
+    return target.read_bytes(), backend.last_typeset
+
+
+@pytest.fixture(scope="module")
+def articles():
+    """Seven short articles in time order; the last one is the newest."""
+    return [make_article(index, paragraphs=3) for index in range(1, 8)]
+
+
+def _book(articles):
+    return make_book(list(articles), per_chapter=3)
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory, articles):
+    """The first six articles built once: the PDF and the cache it left."""
+    folder = tmp_path_factory.mktemp("warm")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        data, typeset = _build(_book(articles[:6]), folder / "book.pdf", folder / "cache")
+    return data, typeset, folder / "cache"
+
+
+@pytest.fixture
+def cache(warm, tmp_path, monkeypatch):
+    """A copy of the warm cache, for one test to change; the build date is fixed."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    copy = tmp_path / "cache"
+    shutil.copytree(warm[2], copy)
+    return copy
+
+
+def _clean(book, tmp_path: Path, **options) -> bytes:
+    data, typeset = _build(book, tmp_path / "clean.pdf", tmp_path / "clean-cache", **options)
+    assert typeset.get("part")  # an empty cache typesets every part
+    return data
+
+
+def test_first_build_typesets_every_part(warm, articles):
+    _, typeset, _ = warm
+    from bookmaker.backends._pdf_layout import split_articles
+
+    parts = len(split_articles(list(_book(articles[:6]).articles), *PART_ARTICLES))
+    assert parts >= 2
+    assert typeset["part"] == parts and typeset["navigation"] == 1
+
+
+def test_second_build_typesets_nothing(warm, cache, articles, tmp_path):
+    data, typeset = _build(_book(articles[:6]), tmp_path / "again.pdf", cache)
+    assert typeset == {}
+    assert data == warm[0]
+
+
+def test_adding_the_newest_article_typesets_its_part_and_the_navigation(
+        cache, articles, tmp_path):
+    book = _book(articles)
+    data, typeset = _build(book, tmp_path / "added.pdf", cache)
+    assert typeset.get("part") == 1
+    assert typeset.get("navigation") == 1 and typeset.get("folios", 0) == 0
+    assert data == _clean(book, tmp_path)
+
+
+def test_changed_article_is_typeset_again(cache, articles, tmp_path):
+    changed = list(articles[:6])
+    body = changed[2].body.replace("</p>", "（更正）</p>", 1)
+    changed[2] = dataclasses.replace(
+        changed[2], body=body,
+        content_hash=hashlib.sha256(body.encode()).hexdigest())
+    book = _book(changed)
+    data, typeset = _build(book, tmp_path / "changed.pdf", cache)
+    assert typeset.get("part") == 1
+    assert "（更正）" in "".join(page_texts(tmp_path / "changed.pdf"))
+    assert data == _clean(book, tmp_path)
+
+
+def test_changed_option_is_typeset_again(cache, articles, tmp_path):
+    book = _book(articles[:6])
+    data, typeset = _build(book, tmp_path / "a5.pdf", cache, page_size="A5")
+    assert typeset.get("part", 0) >= 2
+    assert data == _clean(book, tmp_path, page_size="A5")
+
+
+def test_changed_stylesheet_is_typeset_again(cache, articles, tmp_path, monkeypatch):
+    import bookmaker.backends.pdf as pdf_module
+
+    original = pdf_module.read_stylesheet
+    monkeypatch.setattr(pdf_module, "read_stylesheet", lambda name: original(name) + (
+        "\n.article-title { font-size: 2.4em; }\n" if name == "print.css" else ""))
+    book = _book(articles[:6])
+    data, typeset = _build(book, tmp_path / "styled.pdf", cache)
+    assert typeset.get("part", 0) >= 2 and typeset.get("folios")
+    assert data == _clean(book, tmp_path)
+
+
+def test_new_templates_or_versions_typeset_everything_again(cache, articles, tmp_path,
+                                                            monkeypatch):
+    monkeypatch.setattr(_pdf_cache, "template_fingerprint", lambda: "other templates")
+    book = _book(articles[:6])
+    _, typeset = _build(book, tmp_path / "versions.pdf", cache)
+    assert typeset.get("part", 0) >= 2 and typeset.get("navigation") == 1
+
+
+def test_unreadable_cached_part_is_typeset_again(warm, cache, articles, tmp_path):
+    victim = max(cache.glob("pdf-parts/*.part"), key=lambda path: path.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[:100])
+    data, typeset = _build(_book(articles[:6]), tmp_path / "repaired.pdf", cache)
+    assert sum(typeset.values()) == 1
+    assert data == warm[0]
+
+
+def test_failed_cache_write_leaves_no_part_behind(cache, articles, tmp_path, monkeypatch):
+    from bookmaker.backends import _pdf_fragment
+
+    before = {path.name for path in (cache / "pdf-parts").iterdir()}
+
+    def half_written(fragment, path, metadata):
+        path.write_bytes(b"bookmaker-pdf-fragment 1\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_pdf_fragment, "write_fragment", half_written)
+    with pytest.raises(BuildError, match="No space left"):
+        _build(_book(articles), tmp_path / "full.pdf", cache)
+    assert {path.name for path in (cache / "pdf-parts").iterdir()} == before
+    assert not (tmp_path / "full.pdf").exists()
+
+
+def test_cache_holds_only_whole_parts(warm):
+    _, _, cache = warm
+    names = [path.name for path in (cache / "pdf-parts").iterdir()]
+    assert names and all(name.endswith(".part") and not name.startswith(".")
+                         for name in names)
+
+
+def test_rebuilt_book_reads_like_the_first(warm, cache, articles, tmp_path):
+    _build(_book(articles[:6]), tmp_path / "again.pdf", cache)
+    (tmp_path / "first.pdf").write_bytes(warm[0])
+    assert page_texts(tmp_path / "again.pdf") == page_texts(tmp_path / "first.pdf")
+    assert outline(tmp_path / "again.pdf") == outline(tmp_path / "first.pdf")
