@@ -56,7 +56,7 @@ def parse_bytes(data: bytes, path: Path) -> Article:
         raise ArticleError(path, str(error)) from None
     header = _read_header(text, path)
     try:
-        root = cleaner.sanitize(header.rest, valid_chars=True)
+        root = cleaner.sanitize(_paragraphs_of_plain_text(header.rest), valid_chars=True)
     except cleaner.MarkupError as error:
         raise ArticleError(path, str(error)) from None
     address, dateline, lead, body, footer_root = _take_apart(root)
@@ -130,6 +130,18 @@ def _read_header(text: str, path: Path) -> _Header:
     if index < len(lines) and _RULE.match(lines[index]):
         index += 1
     return _Header(stamp, problem, title, url, "\n".join(lines[index:]))
+
+
+_ANY_TAG = re.compile(r"<[A-Za-z!/?]")
+_BLANK_LINES = re.compile(r"\n[ \t\u3000]*\n\s*")
+
+
+def _paragraphs_of_plain_text(rest: str) -> str:
+    """A body written as plain text, without any tag, keeps its blank-line paragraphs."""
+    if _ANY_TAG.search(rest) or not rest.strip():
+        return rest
+    chunks = (chunk.strip() for chunk in _BLANK_LINES.split(rest))
+    return "".join(f"<p>{html.escape(chunk, quote=False)}</p>" for chunk in chunks if chunk)
 
 
 def _skip_blank(lines: list[str], index: int) -> int:

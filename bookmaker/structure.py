@@ -15,8 +15,41 @@ _OWNERS = {"dt": ("dl",), "dd": ("dl",), "figcaption": ("figure",), "caption": (
 _DEFINITION_LIST = re.compile(r"(?:(?:dt )+(?:dd )+)+")
 
 
+#: Containers whose nesting is capped, and the parts of them that become paragraphs or
+#: vanish when a container too deep is dissolved.
+_NESTING = ("blockquote", "ul", "ol", "dl", "table")
+_CELLS = frozenset({"li", "dt", "dd", "td", "th", "caption"})
+_ROW_GROUPS = frozenset({"thead", "tbody", "tfoot", "tr"})
+#: No article needs more; far deeper nesting exhausts renderers' recursion (WeasyPrint
+#: fails on ~50 nested tables or ~150 nested quotes).
+MAX_NESTING = 6
+
+
+def flatten_deep_nesting(root: etree._Element) -> None:
+    """Dissolve containers and phrasing nested more than :data:`MAX_NESTING` deep; their
+    text stays."""
+    too_deep = [element for element in root.iterdescendants(*_NESTING)
+                if sum(1 for _ in element.iterancestors(*_NESTING)) >= MAX_NESTING]
+    for container in too_deep:
+        for part in list(container.iterdescendants(*_CELLS, *_ROW_GROUPS)):
+            if next(part.iterancestors(*_NESTING)) is not container:
+                continue
+            if part.tag in _CELLS:
+                part.tag = "p"
+            else:
+                unwrap(part)
+        unwrap(container)
+    # Phrasing nested deeper than any real text needs (<sup> in <sup> in …) is unwrapped.
+    deep_inline = [element for element in root.iterdescendants(*INLINE_TAGS)
+                   if element.getparent().tag in INLINE_TAGS
+                   and sum(1 for _ in element.iterancestors(*INLINE_TAGS)) >= MAX_NESTING]
+    for element in deep_inline:
+        unwrap(element)
+
+
 def fix_structure(root: etree._Element) -> None:
     """Make the content model valid: no blocks in phrasing, lists hold items, and so on."""
+    flatten_deep_nesting(root)
     for element in root.iterdescendants("dt", "dd", "figcaption", "caption"):
         if element.getparent().tag not in _OWNERS[element.tag]:
             element.tag = "p"

@@ -297,6 +297,29 @@ def test_structure_that_xhtml_forbids_is_repaired(source, cleaned):
     assert body_of(source) == cleaned
 
 
+def _depth(root: etree._Element, tags: tuple[str, ...]) -> int:
+    return max((sum(1 for _ in e.iterancestors(*tags)) + 1 for e in root.iter(*tags)),
+               default=0)
+
+
+def test_deep_nesting_is_capped_and_its_text_kept(odd_dir):
+    """Renderers recurse per level: 60 nested tables or 150 nested quotes crash them."""
+    from bookmaker.structure import MAX_NESTING
+
+    article = parse_file(odd_dir / "deep-nesting.txt")
+    root = tree(article.body)
+    for tags in [("table",), ("blockquote",), ("ul", "ol"), ("sup",)]:
+        assert 0 < _depth(root, tags) <= MAX_NESTING, tags
+    text = "".join(root.itertext())
+    for word in ("深层嵌套测试。", "表格", "引文", "上标", "列表", "结尾。"):
+        assert word in text
+
+
+def test_shallow_nesting_is_left_alone():
+    source = "<blockquote><blockquote><p>二层</p></blockquote></blockquote>"
+    assert body_of(source) == source
+
+
 # --- properties ---------------------------------------------------------------------
 
 _INLINE = {"a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "q", "cite", "code",

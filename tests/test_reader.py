@@ -309,6 +309,7 @@ ODD_OUTCOMES = {
     "bare.txt": "只有正文的文章",
     "big5.txt": "普京訪華參加「一帶一路」論壇，中俄尋求加強夥伴關係",
     "crlf.txt": "中国经济放缓，年轻人就业难",
+    "deep-nesting.txt": "深层嵌套的文章",
     "english.txt": "Putin Visits China [Again] (Belt and Road Forum)",
     "entities.txt": "Entities & more: “引号” [escaped]",
     "gb18030.txt": "生僻字䶮与𠮷",
@@ -466,3 +467,10 @@ def test_arbitrary_text_after_a_valid_header(pieces):
     assert "javascript:" not in "".join(root.xpath("//@href | //@src"))
     for note in article.footer.notes + article.footer.contributors:
         etree.fromstring(f"<p>{note}</p>")
+
+
+def test_a_plain_text_body_keeps_its_paragraphs():
+    text = ("<!--1697533621000-->\n[纯文本](https://cn.nytimes.com/china/20231019/plain/)\n"
+            "------\n\n第一段文字，\n接着第一段。\n\n第二段 <不是标签> & 符号。\n")
+    article = parse_bytes(text.encode("utf-8"), Path("plain.txt"))
+    assert article.body == "<p>第一段文字，接着第一段。</p><p>第二段 &lt;不是标签&gt; &amp; 符号。</p>"
