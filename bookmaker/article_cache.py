@@ -1,4 +1,4 @@
-"""Parsed articles kept on disk by the hash of their file's bytes, so an unchanged file is read once."""
+"""Parsed articles kept on disk by their file's hash, so an unchanged file is parsed once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import functools
 import hashlib
 import io
 import logging
+import os
 import pickle
 import sqlite3
 import sys
@@ -35,6 +36,8 @@ _ALLOWED_STANDARD = {("datetime", "datetime"), ("datetime", "timezone"),
                      ("pathlib", "WindowsPath"), ("pathlib", "Path")}
 #: Digests per query: SQLite's oldest limit on query parameters is 999.
 _BATCH = 900
+#: SQLite's codes for a damaged database file and for a file that is not one.
+_DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def cache_root(cache_dir: Path | None) -> Path:
@@ -62,8 +65,17 @@ def reader_fingerprint() -> str:
     package = Path(__file__).resolve().parent
     for name in READER_MODULES:
         digest.update(name.encode())
-        digest.update((package / f"{name}.py").read_bytes())
+        digest.update(source_or_nonce(package / f"{name}.py"))
     return digest.hexdigest()
+
+
+def source_or_nonce(path: Path) -> bytes:
+    """The bytes of a source file; random ones when it cannot be read (an install
+    without sources), so that nothing cached under an unknown version is ever reused."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return os.urandom(16)
 
 
 def file_digest(data: bytes) -> str:
@@ -143,18 +155,22 @@ class ArticleCache:
     def _connect(self) -> sqlite3.Connection | None:
         if not self._opened:
             self._opened = True
-            try:
-                self._db = self._open()
-            except sqlite3.DatabaseError:
-                # Not a database (or a damaged one): start again from nothing.
-                self.path.unlink(missing_ok=True)
+            for attempt in (1, 2):
                 try:
                     self._db = self._open()
-                except sqlite3.Error:
-                    self._db = None
-            except (sqlite3.Error, OSError) as exc:
-                log.debug("%s: no article cache: %s", self.path, exc)
-                self._db = None
+                    break
+                except sqlite3.DatabaseError as exc:
+                    damaged = getattr(exc, "sqlite_errorcode", None) in _DAMAGED
+                    log.debug("%s: no article cache: %s", self.path, exc)
+                    if not damaged or attempt == 2:
+                        break
+                    try:  # not a database, or a damaged one: start again from nothing
+                        self.path.unlink(missing_ok=True)
+                    except OSError:
+                        break
+                except (sqlite3.Error, OSError) as exc:
+                    log.debug("%s: no article cache: %s", self.path, exc)
+                    break
         return self._db
 
     def _open(self) -> sqlite3.Connection:

@@ -44,10 +44,10 @@ _ATTRIBUTES = {
     "time": {"datetime", "pudate"},
 }
 LINK_SCHEMES = ("http", "https", "mailto")
+IMAGE_SCHEMES = ("http", "https")
 #: An http(s) address with a plain host name and nothing to repair (no blanks, no
 #: brackets, no user part): :func:`safe_url` takes it as it is.
 _PLAIN_WEB_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#][!-~]*)?")
-IMAGE_SCHEMES = ("http", "https")
 
 INLINE_TAGS = frozenset({
     "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "q", "cite", "code",

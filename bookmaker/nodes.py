@@ -20,9 +20,8 @@ def splice(root: etree._Element, unwrapped: set[etree._Element],
     text of their parent each time.
     """
     parents = {element.getparent() for element in unwrapped | dropped}
-    for parent in reversed(list(root.iter())):  # children before their parents
-        if parent not in parents:
-            continue
+    # Deepest first: an affected element inside another one is rebuilt before it.
+    for parent in sorted(parents, key=_depth, reverse=True):
         nodes: list[str | etree._Element] = [parent.text or ""]
         for child in parent:
             if child in unwrapped:
@@ -35,6 +34,10 @@ def splice(root: etree._Element, unwrapped: set[etree._Element],
         for child in list(parent):
             parent.remove(child)
         _refill(parent, nodes)
+
+
+def _depth(element: etree._Element) -> int:
+    return sum(1 for _ in element.iterancestors())
 
 
 def _refill(parent: etree._Element, nodes: list[str | etree._Element]) -> None:

@@ -244,10 +244,6 @@ def run_build(options: Options, progress: Progress | None = None) -> BuildResult
     ``strict``, a skipped input fails the build before anything is written.
     """
     backends, failures = resolve_backends(options.formats)
-    if options.cache:
-        from .render import keep_compiled_templates
-
-        keep_compiled_templates(cache_root(options.cache_dir) / "templates")
     # New articles go to the cache while the book is written, on the other core.
     read = read_sources(options, progress, store_later=True)
     try:

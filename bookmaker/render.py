@@ -118,17 +118,6 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def keep_compiled_templates(folder: Path) -> None:
-    """Keep compiled templates in ``folder``: the next process loads them instead of
-    compiling them again (a tenth of an incremental build). Jinja checks each against
-    its template's source, so an edited template is compiled afresh."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    _environment().bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
-
-
 def template_fingerprint() -> str:
     """A hash of every template and stylesheet, for caches of rendered output."""
     digest = hashlib.sha256()

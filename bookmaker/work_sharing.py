@@ -81,6 +81,8 @@ def map_shared(function: Callable[[int], T], count: int, helpers: int,
     def helper_main(sender) -> None:
         try:
             work(sender.send, None)
+        except Exception:  # noqa: BLE001 - this process redoes the items, and reports
+            pass
         finally:
             sender.close()
 

@@ -228,3 +228,20 @@ def test_helper_processes_build_the_same_book(tmp_path):
     shared = build(folder, tmp_path / "shared.epub", tmp_path / "cache", jobs=0)
     alone = build(folder, tmp_path / "alone.epub", None, cache=False, jobs=1)
     assert shared == alone
+
+
+def test_the_page_fingerprint_covers_every_module_that_renders_pages():
+    """A module added to rendering must join RENDERER_MODULES, or its changes would
+    leave stale pages in the cache."""
+    from bookmaker.backends._epub_page_cache import RENDERER_MODULES
+
+    script = ("import sys, bookmaker.render, bookmaker.backends._epub_pages; "
+              "print(' '.join(m for m in sys.modules if m.startswith('bookmaker.')))")
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True).stdout.split()
+    # Imported on the way, but no part of what a page says.
+    unrelated = {"bookmaker.errors", "bookmaker.options", "bookmaker.backends",
+                 "bookmaker.work_sharing"}
+    missing = [m for m in loaded if m not in unrelated
+               and m.removeprefix("bookmaker.") not in RENDERER_MODULES]
+    assert missing == []

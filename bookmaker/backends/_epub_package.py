@@ -109,7 +109,7 @@ class _FixedTimeZipFile(zipfile.ZipFile):
         info.external_attr = 0o100644 << 16
         info.compress_type = zipfile.ZIP_DEFLATED
         info.file_size, info.compress_size, info.CRC = page.size, len(page.data), page.crc
-        if not all(hasattr(self, name) for name in ("_writecheck", "start_dir", "fp")):
+        if not all(hasattr(self, attribute) for attribute in ("_writecheck", "start_dir")):
             # zipfile has no public way to add deflated bytes; should its internals
             # change, deflating again at the same level gives the same bytes.
             self.writestr(info, zlib.decompress(page.data, -15))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
+import io
 import os
+import pickle
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,11 @@ from typing import Callable, Iterable
 
 #: Deflate level of every compressed entry (zipfile's default, and ebooklib's).
 COMPRESS_LEVEL = 6
+#: The modules whose code decides what an article page says (besides the templates).
+RENDERER_MODULES = ("render", "labels", "model", "nodes", "backends.epub",
+                    "backends._epub_pages", "backends._epub_page_cache")
 #: Bump when the pack layout changes.
-PACK_FORMAT = 1
+PACK_FORMAT = 2
 _MAGIC = b"bookmaker page pack\n"
 
 #: A question the renderer asked the book while rendering a page, and the answer:
@@ -49,6 +53,7 @@ def renderer_fingerprint() -> str:
     import markupsafe
 
     from .. import __version__, render
+    from ..article_cache import source_or_nonce
 
     digest = hashlib.sha256()
     # MarkupSafe's version is deprecated as an attribute: what it does is what matters.
@@ -58,10 +63,9 @@ def renderer_fingerprint() -> str:
                  zlib.ZLIB_RUNTIME_VERSION, render.template_fingerprint()):
         digest.update(repr(part).encode())
     package = Path(__file__).resolve().parent.parent
-    for name in ("render.py", "labels.py", "model.py", "backends/epub.py",
-                 "backends/_epub_pages.py", "backends/_epub_page_cache.py"):
+    for name in RENDERER_MODULES:
         digest.update(name.encode())
-        digest.update((package / name).read_bytes())
+        digest.update(source_or_nonce(package / f"{name.replace('.', '/')}.py"))
     return digest.hexdigest()
 
 
@@ -69,11 +73,11 @@ class PageCache:
     """The article pages of the last build of one output file, by page key.
 
     Stored as one pack, ``<cache>/epub/<hash of the output path>.pack``: a compressed
-    JSON index (fingerprint, then per page its key, CRC, size, length, the CRC of its
-    deflated bytes and the recorded answers) followed by the deflated pages. A page is reused only when its key matches and
-    every recorded answer is still the same: a link that now leads into the book, or
-    an article that moved, makes it render again. A pack of another fingerprint, or
-    one that cannot be read, is ignored.
+    index of plain values (fingerprint, then per page its key, CRC, size, length, the
+    CRC of its deflated bytes and the recorded answers) followed by the deflated pages.
+    A page is reused only when its key matches and every recorded answer is still the
+    same: a link that now leads into the book, or an article that moved, makes it
+    render again. A pack of another fingerprint, or one that cannot be read, is ignored.
     """
 
     def __init__(self, path: Path | None) -> None:
@@ -104,7 +108,10 @@ class PageCache:
         if found is None:
             return None
         answers, page = found
-        if any(ask(kind, url) != answer for kind, url, answer in answers):
+        try:
+            if any(ask(kind, subject) != answer for kind, subject, answer in answers):
+                return None
+        except (TypeError, ValueError):  # not answers at all: a damaged pack
             return None
         self._kept[key] = found
         return page
@@ -120,12 +127,12 @@ class PageCache:
         entries = []
         blobs = []
         for key, (answers, page) in self._kept.items():
-            entries.append([key, page.crc, page.size, len(page.data), zlib.crc32(page.data),
-                            [list(answer) for answer in answers]])
+            entries.append((key, page.crc, page.size, len(page.data), zlib.crc32(page.data),
+                            answers))
             blobs.append(page.data)
-        index = zlib.compress(json.dumps(
+        index = zlib.compress(pickle.dumps(
             {"format": PACK_FORMAT, "fingerprint": renderer_fingerprint(), "entries": entries},
-            ensure_ascii=True, separators=(",", ":")).encode("ascii"), 1)
+            pickle.HIGHEST_PROTOCOL), 1)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,18 +151,28 @@ def _read_pack(path: Path, fingerprint: str) -> dict[str, tuple[tuple[Answer, ..
             return {}
         start = len(_MAGIC) + 8
         end = start + int.from_bytes(data[len(_MAGIC):start], "big")
-        index = json.loads(zlib.decompress(data[start:end]))
+        index = _PlainUnpickler(io.BytesIO(zlib.decompress(data[start:end]))).load()
         if index.get("format") != PACK_FORMAT or index.get("fingerprint") != fingerprint:
             return {}
         pages: dict[str, tuple[tuple[Answer, ...], Deflated]] = {}
         offset = end
         for key, crc, size, length, stored_crc, answers in index["entries"]:
+            if not (isinstance(key, str) and isinstance(answers, tuple)
+                    and all(type(n) is int for n in (crc, size, length, stored_crc))):
+                return {}
             blob = data[offset:offset + length]
             offset += length
             if zlib.crc32(blob) != stored_crc:
                 continue  # damaged: rendered again
-            pages[key] = (tuple((kind, url, answer) for kind, url, answer in answers),
-                          Deflated(crc, size, blob))
+            pages[key] = (answers, Deflated(crc, size, blob))
         return pages if offset == len(data) else {}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, zlib.error):
+    except Exception:  # noqa: BLE001 - an unreadable pack only means rendering again
         return {}
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads the index, which is plain lists, strings and numbers: anything that would
+    construct an object of some class is refused."""
+
+    def find_class(self, module: str, name: str) -> object:
+        raise pickle.UnpicklingError(f"refused global {module}.{name} in a page pack")

@@ -97,14 +97,14 @@ class ArticlePages:
                     self._pages[index] = page
         reused = len(articles) - len(missing)
 
-        def render_one(position: int) -> tuple[str, list[Answer], Deflated] | BuildError:
+        def render_one(position: int) -> tuple[str, list[Answer], Deflated] | Exception:
             index = missing[position]
             article, title = articles[index]
             try:
                 # With nothing cached, keys are made here, shared with the helpers too.
                 key = keys[index] or (self._key(article) if self.cache.path else "")
                 return (key, *self._render(article, title))
-            except BuildError as exc:
+            except Exception as exc:  # noqa: BLE001 - raised below, in this process
                 return exc
 
         report = (lambda done: progress(reused + done, len(articles))) if progress else None
@@ -116,7 +116,7 @@ class ArticlePages:
             render.preload_templates("article.jinja", "page.jinja")
         made = map_shared(render_one, len(missing), helpers, report)
         for index, outcome in zip(missing, made):
-            if isinstance(outcome, BuildError):
+            if isinstance(outcome, Exception):
                 raise outcome
             key, answers, page = outcome
             self.cache.put(key, answers, page)

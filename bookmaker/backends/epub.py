@@ -17,6 +17,7 @@ import markupsafe
 from ebooklib import epub
 
 from .. import render
+from ..article_cache import cache_root
 from ..atomic import atomic_path
 from ..cover import COVER_MEDIA_TYPE, render_cover
 from ..errors import BuildError
@@ -171,8 +172,6 @@ class EpubBackend:
         if book.article_count == 0:
             raise BuildError("no articles to build")
         target = Path(target)
-        from ..article_cache import cache_root
-
         cache = PageCache.for_target(
             cache_root(options.cache_dir) if options.cache else None, target)
         package = assemble(book, cache, options.jobs, progress)
