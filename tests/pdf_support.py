@@ -277,11 +277,12 @@ def render_one_document(book, target: Path, page_size: str = "A4") -> Path:
 
 
 def leader_entries(layout_text: str) -> list[tuple[str, int]]:
-    """(entry, page number) of every line set with a dotted leader, from pdftotext's
-    layout mode (a long title may take a line of its own before the dotted one)."""
+    """(entry, page number) of every line set with a leader (dots or ellipses), from
+    pdftotext's layout mode (a long title may take a line of its own before the one
+    with the leader)."""
     entries, title = [], ""
     for line in layout_text.splitlines():
-        match = re.match(r"\s*(.*?)\s*\.{4,}\s*(\d+)\s*$", line)
+        match = re.match(r"\s*(.*?)\s*(?:\.{4,}|…{2,})\s*(\d+)\s*$", line)
         if match:
             entries.append((squeeze(title + match.group(1)), int(match.group(2))))
             title = ""

@@ -69,7 +69,7 @@ def test_first_build_typesets_every_part(warm, articles):
 
     parts = len(split_articles(list(_book(articles[:6]).articles), *PART_ARTICLES))
     assert parts >= 2
-    assert typeset["part"] == parts and typeset["navigation"] == 1
+    assert typeset["part"] == parts and typeset["navigation"] == 2
 
 
 def test_second_build_typesets_nothing(warm, cache, articles, tmp_path):
@@ -83,7 +83,7 @@ def test_adding_the_newest_article_typesets_its_part_and_the_navigation(
     book = _book(articles)
     data, typeset = _build(book, tmp_path / "added.pdf", cache)
     assert typeset.get("part") == 1
-    assert typeset.get("navigation") == 1 and typeset.get("folios", 0) == 0
+    assert typeset.get("navigation") == 2 and "folios" not in typeset
     assert data == _clean(book, tmp_path)
 
 
@@ -115,7 +115,7 @@ def test_changed_stylesheet_is_typeset_again(cache, articles, tmp_path, monkeypa
         "\n.article-title { font-size: 2.4em; }\n" if name == "print.css" else ""))
     book = _book(articles[:6])
     data, typeset = _build(book, tmp_path / "styled.pdf", cache)
-    assert typeset.get("part", 0) >= 2 and typeset.get("folios")
+    assert typeset.get("part", 0) >= 2 and typeset.get("folio-sample")
     assert data == _clean(book, tmp_path)
 
 
@@ -124,7 +124,7 @@ def test_new_templates_or_versions_typeset_everything_again(cache, articles, tmp
     monkeypatch.setattr(_pdf_cache, "template_fingerprint", lambda: "other templates")
     book = _book(articles[:6])
     _, typeset = _build(book, tmp_path / "versions.pdf", cache)
-    assert typeset.get("part", 0) >= 2 and typeset.get("navigation") == 1
+    assert typeset.get("part", 0) >= 2 and typeset.get("navigation") == 2
 
 
 def test_unreadable_cached_part_is_typeset_again(warm, cache, articles, tmp_path):

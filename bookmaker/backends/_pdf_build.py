@@ -1,16 +1,18 @@
 """Typesetting a book in parts, in parallel and from the cache, then writing one PDF.
 
-Parts are typeset without page furniture, so a part's pages do not depend on where it
-falls in the book: one pass over the parts (each cached by its content) gives the page
-count of every article. The navigation (cover, title page, contents, chapter openers)
-is laid out once with placeholder numbers to learn its length, then typeset with the
-real numbers. Page numbers and running heads come from sheets typeset on their own and
-laid over each page by the assembler. A part whose text prints page numbers (a link to
-another article) is typeset again once the numbers are known.
+Parts (runs of articles) are typeset without page furniture, so their pages do not
+depend on where they fall in the book: one pass over the parts, each cached by its
+content, gives the length of every article. The front matter and the chapter openers,
+which print page numbers, are laid out once with placeholder numbers to learn their
+length, then typeset with the real ones. The assembler lays the furniture over every
+page: page numbers written like a typeset sample (``_pdf_folios``), running heads from
+the head sheets at the end of each part. A part whose text prints a page number (a
+link to another article) is typeset again once the numbers are known.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -23,16 +25,21 @@ from ..model import Article, Book
 from ..options import Options
 from ..render import RenderContext
 from . import _pdf_documents as documents
-from ._pdf_assemble import write_book
+from . import _pdf_folios as folios
+from ._pdf_assemble import Furniture, write_book
 from ._pdf_cache import PartCache, cache_root, fingerprint
-from ._pdf_fragment import read_fragment, read_metadata
+from ._pdf_fragment import Fragment, read_fragment, read_metadata
 from ._pdf_layout import FOLIO_BLOCK, PageMap, split_articles
 from ._pdf_parallel import Renderer, RenderTask, replay, result
 
+LOGGER = logging.getLogger("bookmaker.pdf")
+
 #: Rounds of typesetting again when printed numbers moved pages (almost never needed).
 _ROUNDS = 4
-#: Bytes of part HTML per page: a low guess, to start page-number sheets early.
-_HTML_BYTES_PER_PAGE = 2400
+#: Characters of article markup per page, and lines of contents per page: rough
+#: measures (of the synthetic corpus), for guessing how long page numbers will be.
+_CHARACTERS_PER_PAGE = {"A5": 1040, "B5": 1450, "A4": 1950, "letter": 2000}
+_CONTENTS_LINES = 25
 
 Progress = Callable[[int, int], None]
 
@@ -45,6 +52,11 @@ class _Job:
     html: str
     future: Future | None = None
     summary: dict[str, Any] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Typeset (or found in the cache) already."""
+        return self.summary is not None or (self.future is not None and self.future.done())
 
 
 @dataclass
@@ -71,27 +83,34 @@ class Typesetter:
         self.cache = PartCache(cache_root(self.options), fingerprint(), self.asset_dir)
         self.content_sheets = self.base_sheets + (documents.CONTENT_ONLY_CSS,)
         self._logged: set[tuple[str, int, str]] = set()
+        self._parts_done = 0
         context = documents.print_context(self.book, image_names)
         runs = split_articles(list(self.book.articles), *self.part_articles)
         jobs = self.options.jobs or os.cpu_count() or 1
         with Renderer(jobs if len(runs) > 1 else 1) as self.renderer:
-            placeholder = "0" * len(str(self._estimate(runs)))
-            measured = self._navigation(context, lambda name: placeholder, measure=True)
-            parts, folios = self._parts(runs, context, lambda name: placeholder)
+            placeholder = self._guess_numbers().get
+            sample = self._request(
+                "folio-sample", documents.folio_document(self.book, 2),
+                self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
+                folio_sample=True)
+            measured = self._navigation(context, lambda name: placeholder(name, "0"),
+                                        measure=True)
+            parts = self._parts(runs, context, lambda name: placeholder(name, "0"))
             page_map, navigation, parts = self._settle(
-                runs, parts, context, self._finish(measured), folios)
+                runs, parts, context, [self._finish(job) for job in measured])
+            sources, numbers = self._page_numbers(page_map, self._finish(sample), sample)
             self._report(len(runs) + 1, len(runs) + 1)
-            self._assemble(target, page_map, [navigation] + parts +
-                           [folios[block] for block in range(page_map.folio_sources())])
+            self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]
+                           + sources, numbers)
         self.cache.prune(self.used)
 
     # -- one document ---------------------------------------------------------------
 
     def _request(self, kind: str, html: str, stylesheets: tuple[str, ...], sheets: int = 0,
-                 measure: bool = False) -> _Job:
+                 measure: bool = False, folio_sample: bool = False) -> _Job:
         """Find a document in the cache, or hand it to a worker."""
-        job = _Job(self.cache.key(kind + ("-measure" if measure else ""), html, stylesheets),
-                   html)
+        kind += "-measure" if measure else ""
+        job = _Job(self.cache.key(kind, html, stylesheets), html)
         self.used.add(job.key)
         if self.cache.hit(job.key):
             try:
@@ -100,17 +119,18 @@ class Typesetter:
                 return job
             except (OSError, ValueError, KeyError):
                 self.cache.forget(job.key)
-        counted = kind + ("-measure" if measure else "")
-        self.typeset[counted] = self.typeset.get(counted, 0) + 1
+        self.typeset[kind] = self.typeset.get(kind, 0) + 1
         job.future = self.renderer.submit(RenderTask(
             str(self.cache.path(job.key)), html, stylesheets, str(self.asset_dir), sheets,
-            measure))
+            measure, folio_sample))
         return job
 
     def _finish(self, job: _Job) -> dict[str, Any]:
         if job.summary is None:
             job.summary = result(job.future)
             self._replay(job.summary["logs"])
+            LOGGER.debug("typeset %s: %d pages in %.1f s by process %s", job.key[:12],
+                         job.summary["pages"], job.summary["seconds"], job.summary["process"])
         return job.summary
 
     def _replay(self, records: Sequence[Sequence[Any]]) -> None:
@@ -122,9 +142,11 @@ class Typesetter:
     # -- the book's documents ---------------------------------------------------------
 
     def _navigation(self, context: RenderContext, page_of: Callable[[str], str],
-                    measure: bool = False) -> _Job:
-        html = documents.navigation_document(self.book, context, page_of)
-        return self._request("navigation", html, self.content_sheets, measure=measure)
+                    measure: bool = False) -> list[_Job]:
+        """The front matter and the chapter openers (two documents, typeset side by side)."""
+        return [self._request("navigation", make(self.book, context, page_of),
+                              self.content_sheets, measure=measure)
+                for make in (documents.front_document, documents.openers_document)]
 
     def _articles(self, articles: tuple[Article, ...], context: RenderContext,
                   page_of: Callable[[str], str]) -> _Job:
@@ -138,28 +160,35 @@ class Typesetter:
         return self._request("folios", html, sheets, sheets=pages)
 
     def _parts(self, runs: Sequence[tuple[Article, ...]], context: RenderContext,
-               page_of: Callable[[str], str]) -> tuple[list[_Job], dict[int, _Job]]:
-        """Typeset every part; start page-number sheets as the book's length grows."""
-        parts: list[_Job] = []
-        folios: dict[int, _Job] = {}
-        guessed = 0
-        for articles in runs:
-            parts.append(self._articles(articles, context, page_of))
-            guessed += len(parts[-1].html.encode()) // _HTML_BYTES_PER_PAGE
-            while (len(folios) + 1) * FOLIO_BLOCK <= guessed:
-                folios[len(folios)] = self._folios(len(folios))
-        for done, job in enumerate(parts, start=1):
-            self._finish(job)
-            self._report(done, len(runs) + 1)
-        return parts, folios
+               page_of: Callable[[str], str]) -> list[_Job]:
+        """Typeset every part, the longest first (so that no long part is left for one
+        worker at the end), reporting progress as they are done."""
+        jobs: dict[int, _Job] = {}
+        waiting: list[_Job] = []
+        longest_first = sorted(range(len(runs)), key=lambda index: -sum(
+            len(article.body) for article in runs[index]))
+        for index in longest_first:
+            jobs[index] = self._articles(runs[index], context, page_of)
+            waiting.append(jobs[index])
+            for job in [job for job in waiting if job.ready]:
+                self._part_done(job, waiting, len(runs))
+        while waiting:
+            self._part_done(waiting[0], waiting, len(runs))
+        return [jobs[index] for index in range(len(runs))]
+
+    def _part_done(self, job: _Job, waiting: list[_Job], parts: int) -> None:
+        self._finish(job)
+        waiting.remove(job)
+        self._parts_done += 1
+        self._report(self._parts_done, parts + 1)
 
     def _settle(self, runs: Sequence[tuple[Article, ...]], parts: list[_Job],
-                context: RenderContext, navigation: dict[str, Any],
-                folios: dict[int, _Job]) -> tuple[PageMap, _Job, list[_Job]]:
+                context: RenderContext, navigation: list[dict[str, Any]]
+                ) -> tuple[PageMap, list[_Job], list[_Job]]:
         """Typeset what prints page numbers with the real numbers, until no page moves."""
         parts = list(parts)
         for _ in range(_ROUNDS):
-            page_map = PageMap(self.book, navigation,
+            page_map = PageMap(self.book, *navigation,
                                [(a, job.summary) for a, job in zip(runs, parts)])
             numbers = page_map.numbers()
 
@@ -170,40 +199,65 @@ class Typesetter:
             redone = {index: self._articles(articles, context, page_of)
                       for index, (articles, job) in enumerate(zip(runs, parts))
                       if "data-page=" in job.html}
-            for block in range(page_map.folio_sources()):
-                pages = page_map.folio_pages(block)
-                if block not in folios or folios[block].html.count("bookmaker-folio") < pages:
-                    folios[block] = self._folios(block, pages)
-            moved = _shape(self._finish(final)) != _shape(navigation)
-            navigation = final.summary
+            moved = [_shape(self._finish(job)) for job in final] != [
+                _shape(summary) for summary in navigation]
+            navigation = [job.summary for job in final]
             for index, job in redone.items():
                 moved |= _shape(self._finish(job)) != _shape(parts[index].summary)
                 parts[index] = job
-            for job in folios.values():
-                self._finish(job)
             if not moved:
                 return page_map, final, parts
         raise BuildError("page numbers did not settle: printing them kept moving pages")
 
-    def _assemble(self, target: Path, page_map: PageMap, jobs: Sequence[_Job]) -> None:
+    def _page_numbers(self, page_map: PageMap, analysis: Mapping[str, Any], sample: _Job
+                      ) -> tuple[list[Callable[[], Fragment]], list[Furniture]]:
+        """Whatever draws the page numbers: numbers composed from the sample, or (when
+        it cannot be imitated) typeset sheets of numbers."""
+        if analysis.get("folio"):
+            def composed() -> Fragment:
+                fragment, _ = read_fragment(self.cache.path(sample.key))
+                return folios.compose(fragment, analysis["folio"], page_map.total)
+
+            first = len(page_map.parts) + PageMap.FIRST_PART
+            return [composed], [Furniture(first, index) for index in range(page_map.total)]
+        blocks = [self._folios(block, page_map.folio_pages(block))
+                  for block in range(page_map.folio_sources())]
+        for job in blocks:
+            self._finish(job)
+        return [self._loader(job) for job in blocks], page_map.folio_blocks()
+
+    def _loader(self, job: _Job) -> Callable[[], Fragment]:
+        return lambda: read_fragment(self.cache.path(job.key))[0]
+
+    def _assemble(self, target: Path, page_map: PageMap,
+                  fragments: Sequence[Callable[[], Fragment]],
+                  numbers: Sequence[Furniture]) -> None:
         meta = documents.metadata(self.book)
         stamp = "D:" + "".join(c for c in meta["dcterms.created"] if c.isdigit()) + "Z"
         info = {"Title": self.book.title, "Author": meta["author"], "Creator": "bookmaker",
                 "Producer": f"WeasyPrint {version('weasyprint')}",
                 "CreationDate": stamp, "ModDate": stamp}
         write_book(
-            target,
-            fragments=[lambda job=job: read_fragment(self.cache.path(job.key))[0]
-                       for job in jobs],
-            pages=page_map.pages(), outline=page_map.outline(),
+            target, fragments=fragments, pages=page_map.pages(numbers),
+            outline=page_map.outline(),
             destinations=page_map.destinations(),
             info={key: value for key, value in info.items() if value},
             lang=self.book.language, identifier=self.identifier)
 
-    def _estimate(self, runs: Sequence[tuple[Article, ...]]) -> int:
-        """A guess of the book's length in pages, for the width of placeholder numbers."""
-        size = sum(len(a.body) + len(a.title) for a in self.book.articles)
-        return max(9, size // _HTML_BYTES_PER_PAGE + len(runs))
+    def _guess_numbers(self) -> dict[str, str]:
+        """Placeholders for the page numbers printed before they are known: zeros, as
+        many as the number will likely have digits (its width can move a line, so a
+        good guess spares typesetting the navigation twice)."""
+        per_page = _CHARACTERS_PER_PAGE.get(self.options.page_size, 1500)
+        page = 3 + self.book.article_count // _CONTENTS_LINES
+        guessed: dict[str, int] = {}
+        for chapter in self.book.chapters:
+            page += 1 + len(chapter.articles) // _CONTENTS_LINES
+            guessed[chapter.key] = page
+            for article in chapter.articles:
+                guessed[article.slug] = page
+                page += max(1, (len(article.body) + len(article.title)) // per_page)
+        return {name: "0" * len(str(number)) for name, number in guessed.items()}
 
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:

@@ -1,7 +1,7 @@
 """The HTML documents a printed book is typeset from: its parts, its navigation, its sheets.
 
-A book is typeset in parts: runs of articles, and one navigation document (cover, title
-page, contents, chapter openers). Links between them use :data:`LINK_SCHEME` and carry
+A book is typeset in parts: runs of articles, the front matter (cover, title page,
+contents) and the chapter openers. Links between them use :data:`LINK_SCHEME` and carry
 the page number they print in ``data-page``. Sheets are hidden pages whose only content
 is page furniture: a running head, or a page number.
 """
@@ -72,13 +72,18 @@ def chapter_parts(chapter: Chapter, context: RenderContext) -> list[str]:
         render_article(article, context) for article in chapter.articles]
 
 
-def navigation_document(book: Book, context: RenderContext,
-                        page_of: Callable[[str], str]) -> str:
-    """Cover, title page, contents and every chapter opener, one after the other."""
-    fragments = front_matter(book, context) + [
-        render_chapter_opener(chapter, context) for chapter in book.chapters]
-    return document_html(book, fragments, page_of,
+def front_document(book: Book, context: RenderContext,
+                   page_of: Callable[[str], str]) -> str:
+    """Cover, title page and contents."""
+    return document_html(book, front_matter(book, context), page_of,
                          ids={"cover": COVER_ID, "title-page": TITLE_PAGE_ID})
+
+
+def openers_document(book: Book, context: RenderContext,
+                     page_of: Callable[[str], str]) -> str:
+    """Every chapter opener, one after the other."""
+    return document_html(book, [render_chapter_opener(chapter, context)
+                                for chapter in book.chapters], page_of)
 
 
 def articles_document(book: Book, articles: Sequence[Article], context: RenderContext,

@@ -1,7 +1,7 @@
 """Where every page of a book typeset in parts goes, and what is printed over it.
 
-The book is cut into runs of articles ("parts") plus one navigation document (cover,
-title page, contents, chapter openers). Once each of them has been typeset, their page
+The book is cut into runs of articles ("parts"), plus the front matter (cover, title
+page, contents) and the chapter openers. Once each of them has been typeset, their page
 counts give the page map: the page number of every article and chapter, the order of
 all pages, and for each page its furniture (page number, running head), its bookmarks
 and its link targets.
@@ -16,8 +16,9 @@ from ..model import Article, Book
 from ._pdf_assemble import BookPage, Furniture, Mark, OutlineItem
 from ._pdf_documents import COVER_ID, TITLE_PAGE_ID
 
-#: Pages per page-number sheet; the last sheet of a book has only as many pages as it
-#: needs, rounded up to :data:`FOLIO_STEP` so that a growing book rarely needs a new one.
+#: Pages per typeset page-number sheet (when numbers cannot be composed, see
+#: ``_pdf_folios``); the last sheet of a book has only as many pages as it needs,
+#: rounded up to :data:`FOLIO_STEP` so that a growing book rarely needs a new one.
 FOLIO_BLOCK = 256
 FOLIO_STEP = 32
 #: A part ends after an article whose content hash is a multiple of this (once it has
@@ -59,36 +60,38 @@ class _Run:
 
 
 class PageMap:
-    """The book's pages, from the summaries of its typeset navigation and parts.
+    """The book's pages, from the summaries of its typeset documents.
 
-    Source 0 is the navigation document, sources 1 to n the parts in order; the
-    page-number sheets come after them (:meth:`folio_sources`).
+    Source 0 is the front matter (cover, title page, contents), source 1 the chapter
+    openers, sources 2 to n + 1 the parts in order; whatever draws the page numbers
+    comes after them.
     """
 
-    def __init__(self, book: Book, navigation: Mapping[str, Any],
+    #: The source number of the first part.
+    FIRST_PART = 2
+
+    def __init__(self, book: Book, front: Mapping[str, Any], openers: Mapping[str, Any],
                  parts: Sequence[tuple[tuple[Article, ...], Mapping[str, Any]]]) -> None:
         self.book = book
-        self.navigation = navigation
+        self.front, self.openers = front, openers
         self.parts = parts
-        nav_start = _anchor_pages(navigation)
-        chapter_starts = [nav_start[chapter.key] for chapter in book.chapters]
-        front_end = chapter_starts[0] if chapter_starts else navigation["pages"]
-        runs = [_Run(0, nav_start[COVER_ID], nav_start[TITLE_PAGE_ID], "blank"),
-                _Run(0, nav_start[TITLE_PAGE_ID], nav_start[TOC_ID], "blank"),
-                _Run(0, nav_start[TOC_ID], front_end, "plain")]
+        at = _anchor_pages(front)
+        runs = [_Run(0, at[COVER_ID], at[TITLE_PAGE_ID], "blank"),
+                _Run(0, at[TITLE_PAGE_ID], at[TOC_ID], "blank"),
+                _Run(0, at[TOC_ID], front["pages"], "plain")]
         where: dict[str, tuple[int, int, int]] = {}  # slug → (source, start, end)
-        for source, (articles, summary) in enumerate(parts, start=1):
+        for source, (articles, summary) in enumerate(parts, start=self.FIRST_PART):
             starts = _anchor_pages(summary)
             bounds = [starts[a.slug] for a in articles] + [summary["pages"]]
             for index, article in enumerate(articles):
                 where[article.slug] = (source, bounds[index], bounds[index + 1])
+        at = _anchor_pages(openers)
+        bounds = [at[chapter.key] for chapter in book.chapters] + [openers["pages"]]
         for number, chapter in enumerate(book.chapters):
-            end = chapter_starts[number + 1] if number + 1 < len(chapter_starts) \
-                else navigation["pages"]
-            runs.append(_Run(0, chapter_starts[number], end, "plain"))
+            runs.append(_Run(1, bounds[number], bounds[number + 1], "plain"))
             for article in chapter.articles:
                 source, start, end = where[article.slug]
-                head = 1 + parts[source - 1][0].index(article)
+                head = 1 + parts[source - self.FIRST_PART][0].index(article)
                 runs.append(_Run(source, start, end, "article", head))
         self.runs = runs
         #: (source, page index) → index of the page in the book.
@@ -118,17 +121,23 @@ class PageMap:
         needed = min(FOLIO_BLOCK, self.total - block * FOLIO_BLOCK)
         return min(FOLIO_BLOCK, -(-needed // FOLIO_STEP) * FOLIO_STEP)
 
-    def pages(self) -> list[BookPage]:
-        """Every page in book order, with its furniture."""
-        folio_base = len(self.parts) + 1
+    def folio_blocks(self) -> list[Furniture]:
+        """Page numbers from typeset sheets: sheet ``i`` is the source after the parts
+        plus ``i``."""
+        base = len(self.parts) + self.FIRST_PART
+        return [Furniture(base + index // FOLIO_BLOCK, index % FOLIO_BLOCK)
+                for index in range(self.total)]
+
+    def pages(self, folios: Sequence[Furniture]) -> list[BookPage]:
+        """Every page in book order, with its furniture; ``folios[i]`` draws the number
+        of page ``i + 1``."""
         pages: list[BookPage] = []
         for run in self.runs:
             for page in range(run.start, run.end):
                 index = len(pages)  # the page number is index + 1
                 furniture: list[Furniture] = []
                 if run.kind != "blank":
-                    furniture.append(Furniture(folio_base + index // FOLIO_BLOCK,
-                                               index % FOLIO_BLOCK))
+                    furniture.append(folios[index])
                 if run.kind == "article" and page != run.start:
                     # Page numbers start at 1 on a right page: an odd index is a left page.
                     furniture.append(Furniture(run.source, 0 if index % 2 else run.head))
@@ -148,14 +157,14 @@ class PageMap:
     def outline(self) -> list[OutlineItem]:
         """Chapters, each with its articles, pointing where WeasyPrint's bookmarks do."""
         article_marks: dict[str, OutlineItem] = {}
-        for source, (articles, summary) in enumerate(self.parts, start=1):
+        for source, (articles, summary) in enumerate(self.parts, start=self.FIRST_PART):
             marks = [self._bookmark(source, entry) for entry in summary["bookmarks"]]
             if len(marks) != len(articles):  # a title that made no bookmark: use anchors
                 marks = [self._anchor_item(source, summary, a) for a in articles]
             article_marks.update((a.slug, mark) for a, mark in zip(articles, marks))
-        chapters = [self._bookmark(0, entry) for entry in self.navigation["bookmarks"]]
+        chapters = [self._bookmark(1, entry) for entry in self.openers["bookmarks"]]
         if len(chapters) != len(self.book.chapters):
-            chapters = [self._anchor_item(0, self.navigation, c.key, c.title)
+            chapters = [self._anchor_item(1, self.openers, c.key, c.title)
                         for c in self.book.chapters]
         for item, chapter in zip(chapters, self.book.chapters):
             item.children = [article_marks[a.slug] for a in chapter.articles]
@@ -175,8 +184,9 @@ class PageMap:
         raise ValueError(f"no anchor {name!r} in a typeset part")
 
     def _sources(self):
-        yield 0, self.navigation
-        for source, (_, summary) in enumerate(self.parts, start=1):
+        yield 0, self.front
+        yield 1, self.openers
+        for source, (_, summary) in enumerate(self.parts, start=self.FIRST_PART):
             yield source, summary
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import tempfile
-from concurrent.futures import Future, ProcessPoolExecutor
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +22,10 @@ from typing import Any
 
 from ..errors import BuildError
 
-#: Tasks a worker runs before it is replaced by a fresh process.
-TASKS_PER_WORKER = 6
+#: Tasks a worker runs before it is replaced by a fresh process. A worker's memory
+#: does not grow from task to task (measured), and a fresh one costs a second or two
+#: of starting Python, importing WeasyPrint and loading fonts, so this is generous.
+TASKS_PER_WORKER = 24
 #: Loggers whose warnings a worker sends back to the build.
 FORWARDED_LOGGERS = ("weasyprint", "bookmaker")
 
@@ -38,15 +42,20 @@ class RenderTask:
     sheets: int = 0
     #: Only lay the document out and say where its anchors fall: no PDF.
     measure: bool = False
+    #: The document is the page-number sample: say how to write any page number.
+    folio_sample: bool = False
 
 
 def render_part(task: RenderTask) -> dict[str, Any]:
     """Typeset ``task`` and store its fragment; return its summary (also stored)."""
     from . import pdf
     from ._pdf_cache import write_atomically
+    from ._pdf_folios import analyse
     from ._pdf_fragment import Fragment, fragment_from_pdf, write_fragment
 
+    started = time.perf_counter()
     capture = _Capture()
+    folio = None
     try:
         with capture, tempfile.TemporaryDirectory(prefix="bookmaker-part-") as folder:
             document = pdf.render_document(task.html, Path(task.asset_dir), None,
@@ -63,15 +72,32 @@ def render_part(task: RenderTask) -> dict[str, Any]:
                 pdf.write_document(document, rendered, b"bookmaker-part")
                 del document
                 fragment = fragment_from_pdf(rendered.read_bytes(), content_pages)
+                if task.folio_sample:
+                    folio = analyse(rendered.read_bytes())
     except BuildError:
         raise
     except Exception as exc:  # WeasyPrint and pypdf fail in many ways; say how, in one line.
         raise BuildError(f"{type(exc).__name__}: {exc}") from None
     summary = {"pages": content_pages, "forms": len(fragment.forms),
                "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
-               "logs": capture.records}
+               "logs": capture.records,
+               "seconds": round(time.perf_counter() - started, 2), "process": os.getpid(),
+               "folio": folio}
     write_atomically(Path(task.path), lambda path: write_fragment(fragment, path, summary))
+    del fragment
+    _return_memory()
     return summary
+
+
+def _return_memory() -> None:
+    """Give the memory a finished layout freed back to the system (glibc keeps it for
+    the process otherwise), so an idle worker holds little more than its fonts."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class _Capture(logging.Handler):
@@ -115,12 +141,16 @@ class Renderer:
     """Runs render tasks in ``jobs`` worker processes, or in this process for one job.
 
     The pool starts with the first task, so a build that finds every part in the
-    cache starts no process at all.
+    cache starts no process at all. No more tasks than workers are ever handed to the
+    pool: on Python 3.11 to 3.13, a pool that recycles its workers
+    (``max_tasks_per_child``) can stop replacing them while tasks wait in its queue
+    (CPython issue 115634), and the build would hang.
     """
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
         self._pool: ProcessPoolExecutor | None = None
+        self._running: set[Future] = set()
 
     def submit(self, task: RenderTask) -> Future:
         if self.jobs == 1:
@@ -134,12 +164,21 @@ class Renderer:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_quiet_worker, max_tasks_per_child=TASKS_PER_WORKER)
-        return self._pool.submit(render_part, task)
+        while len(self._running) >= self.jobs:
+            _, self._running = wait(self._running, return_when=FIRST_COMPLETED)
+        try:
+            future = self._pool.submit(render_part, task)
+        except BrokenProcessPool as exc:
+            raise BuildError(f"a PDF worker process stopped unexpectedly ({exc}); "
+                             "try fewer --jobs if memory is short") from None
+        self._running.add(future)
+        return future
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._running.clear()
 
     def __enter__(self) -> "Renderer":
         return self
