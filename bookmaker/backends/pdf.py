@@ -9,6 +9,8 @@ and from a cache) and ``_pdf_assemble`` joins them into the book.
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,19 @@ __all__ = ["PAGE_GEOMETRY", "PdfBackend", "book_identifier", "book_stylesheets",
 
 #: The stylesheets of the printed book, in cascade order: shared, print, furniture.
 STYLESHEETS = ("base.css", "print.css", "print-pages.css")
+
+#: CSS that base.css declares for e-readers and WeasyPrint does not implement; its
+#: "Ignored … unknown property" notice would only alarm the user on every build.
+_KNOWN_UNSUPPORTED = ("line-break:strict", "hanging-punctuation:allow-end")
+
+
+def _not_a_known_css_gap(record: logging.LogRecord) -> bool:
+    match = _IGNORED_DECLARATION.match(record.getMessage())
+    return not (match and f"{match[1]}:{match[2].strip()}" in _KNOWN_UNSUPPORTED)
+
+
+_IGNORED_DECLARATION = re.compile(r"Ignored `([\w-]+):([^`]*)`")
+logging.getLogger("weasyprint").addFilter(_not_a_known_css_gap)
 
 
 @dataclass(frozen=True)
