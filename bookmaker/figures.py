@@ -163,15 +163,7 @@ def _remove(image: etree._Element, caption: etree._Element | None) -> None:
 
 def _move_after(anchor: etree._Element, element: etree._Element) -> None:
     """Move ``element`` out of ``anchor`` to just after it; the text around stays in order."""
-    tail, element.tail = element.tail, None
-    previous = element.getprevious()
-    parent = element.getparent()
-    parent.remove(element)
-    if tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+    drop_keeping_tail(element)
     element.tail, anchor.tail = anchor.tail, None
     anchor.addnext(element)
 
