@@ -15,7 +15,9 @@ from bookmaker.backends.pdf import PdfBackend
 from bookmaker.errors import BuildError
 from bookmaker.options import Options
 
-from pdf_support import make_article, make_book, outline, page_texts
+from bookmaker.collector import collect
+
+from pdf_support import make_article, outline, page_texts
 
 PART_ARTICLES = (2, 3)
 
@@ -30,12 +32,14 @@ def _build(book, target: Path, cache: Path, **options) -> tuple[bytes, dict[str,
 
 @pytest.fixture(scope="module")
 def articles():
-    """Seven short articles in time order; the last one is the newest."""
-    return [make_article(index, paragraphs=3) for index in range(1, 8)]
+    """Seven short articles in time order; the last one is the newest, a day later."""
+    return [make_article(index, paragraphs=3) for index in (1, 2, 3, 4, 5, 6, 12)]
 
 
 def _book(articles):
-    return make_book(list(articles), per_chapter=3)
+    """The articles as the collector makes a book of them: the default title names the
+    date range, so a newer article changes it (and the document's date)."""
+    return collect(list(articles), Options(group_by="day")).book
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +47,15 @@ def warm(tmp_path_factory, articles):
     """The first six articles built once: the PDF and the cache it left."""
     folder = tmp_path_factory.mktemp("warm")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
         data, typeset = _build(_book(articles[:6]), folder / "book.pdf", folder / "cache")
     return data, typeset, folder / "cache"
 
 
 @pytest.fixture
 def cache(warm, tmp_path, monkeypatch):
-    """A copy of the warm cache, for one test to change; the build date is fixed."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    """A copy of the warm cache, for one test to change; dates come from the articles."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     copy = tmp_path / "cache"
     shutil.copytree(warm[2], copy)
     return copy
@@ -81,9 +85,26 @@ def test_second_build_typesets_nothing(warm, cache, articles, tmp_path):
 def test_adding_the_newest_article_typesets_its_part_and_the_navigation(
         cache, articles, tmp_path):
     book = _book(articles)
+    assert book.title != _book(articles[:6]).title  # the date range grew
     data, typeset = _build(book, tmp_path / "added.pdf", cache)
     assert typeset.get("part") == 1
     assert typeset.get("navigation") == 2 and "folios" not in typeset
+    assert data == _clean(book, tmp_path)
+
+
+def test_rebuild_to_the_same_place_skips_measuring_the_navigation(articles, tmp_path,
+                                                                   monkeypatch):
+    """The second build learns the length of the contents and openers from the first
+    (same destination), typesets them once, and still writes what a clean build does."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    target, cache = tmp_path / "book.pdf", tmp_path / "cache"
+    _, first = _build(_book(articles[:6]), target, cache)
+    assert first.get("navigation-measure") == 2
+    # A newer article of the same day: the book keeps its chapters.
+    book = _book(list(articles[:6]) + [make_article(7, paragraphs=3)])
+    assert len(book.chapters) == len(_book(articles[:6]).chapters)
+    data, typeset = _build(book, target, cache)
+    assert "navigation-measure" not in typeset and typeset.get("navigation") == 2
     assert data == _clean(book, tmp_path)
 
 
@@ -151,10 +172,10 @@ def test_failed_cache_write_leaves_no_part_behind(cache, articles, tmp_path, mon
     assert not (tmp_path / "full.pdf").exists()
 
 
-def test_cache_holds_only_whole_parts(warm):
+def test_cache_holds_only_whole_files(warm):
     _, _, cache = warm
     names = [path.name for path in (cache / "pdf-parts").iterdir()]
-    assert names and all(name.endswith(".part") and not name.startswith(".")
+    assert names and all(name.endswith((".part", ".json")) and not name.startswith(".")
                          for name in names)
 
 

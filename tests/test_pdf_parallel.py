@@ -99,6 +99,51 @@ def test_same_outline_as_one_document(builds, book):
         (chapter.title, [a.title for a in chapter.articles]) for chapter in book.chapters]
 
 
+def _outline_places(pdf) -> list[tuple[str, int, float, float]]:
+    reader = pypdf.PdfReader(str(pdf))
+    places = []
+
+    def walk(items) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                places.append((item.title, reader.get_destination_page_number(item),
+                               round(float(item.left), 1), round(float(item.top), 1)))
+
+    walk(reader.outline)
+    return places
+
+
+def test_bookmarks_point_where_the_one_document_ones_do(builds):
+    written, _, _ = builds
+    assert _outline_places(written["two-jobs"]) == _outline_places(written["one-document"])
+
+
+def _number_boxes(pdf) -> list[tuple[float, ...] | None]:
+    """Where each page prints its own number (pdftotext's word boxes), if it does."""
+    import subprocess
+
+    words = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout.split("<page ")[1:]
+    boxes = []
+    for number, page in enumerate(words, start=1):
+        found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                           rf'yMax="([\d.]+)">{number}</word>', page)
+        boxes.append(tuple(float(v) for v in found[-1]) if found else None)
+    return boxes
+
+
+def test_page_numbers_sit_where_the_one_document_ones_do(builds):
+    written, _, _ = builds
+    ours, theirs = _number_boxes(written["two-jobs"]), _number_boxes(written["one-document"])
+    assert len(ours) == len(theirs) and ours[2] is not None
+    for number, (mine, reference) in enumerate(zip(ours, theirs), start=1):
+        assert (mine is None) == (reference is None), number
+        # Composed numbers are placed to a hundredth of a point of WeasyPrint's.
+        assert mine is None or all(abs(a - b) < 0.01 for a, b in zip(mine, reference)), number
+
+
 def _page_of_title(pages: list[str], article) -> int:
     header = squeeze(article.section + article.title)
     found = [n for n, page in enumerate(pages, 1) if squeeze(page).startswith(header)]
@@ -210,3 +255,24 @@ def test_progress_counts_parts_up_to_the_total(builds, book):
     assert progress[-1] == (total, total)
     assert all(t == total for _, t in progress)
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+
+
+def test_page_numbers_typeset_as_sheets_when_the_sample_cannot_be_imitated(
+        tmp_path, monkeypatch):
+    """Another font or WeasyPrint could draw the sample differently: the numbers are then
+    typeset page by page, and the book reads the same."""
+    from bookmaker.backends import _pdf_folios
+
+    from pdf_support import make_book
+
+    monkeypatch.setattr(_pdf_folios, "analyse", lambda pdf: None)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book = make_book([make_article(n, paragraphs=4) for n in range(1, 6)], per_chapter=2)
+    backend = _backend()
+    written = backend.write(book, tmp_path / "sheets.pdf",
+                            Options(jobs=1, cache_dir=tmp_path / "cache"))
+    assert backend.last_typeset.get("folios") == 1
+    reference = render_one_document(book, tmp_path / "one.pdf")
+    assert [squeeze(p) for p in page_texts(written)] == [
+        squeeze(p) for p in page_texts(reference)]
+    assert _number_boxes(written) == _number_boxes(reference)

@@ -3,11 +3,14 @@
 Every object of every fragment is copied once, renumbered; the pages are put in book
 order under one page tree, each with its furniture (page number, running head) laid
 over it as a form XObject; then the outline, the named destinations, the document
-information and the cross-reference table are written.
+information and the cross-reference stream are written. Objects other than streams
+are packed into compressed object streams (PDF 1.5), as WeasyPrint itself does.
 """
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping, Sequence
@@ -17,6 +20,8 @@ from ._pdf_fragment import Fragment, encode_text, renumber
 #: Objects of the book itself; fragments are numbered after them.
 _CATALOG, _PAGES, _INFO, _SAVE = 1, 2, 3, 4
 _FIRST_FREE = 5
+#: Objects packed together in one compressed object stream.
+_OBJECTS_PER_STREAM = 200
 
 
 @dataclass(frozen=True)
@@ -181,13 +186,18 @@ def _real(number: float) -> bytes:
 
 
 class _Writer:
-    """Numbers objects, writes them, and keeps their offsets for the xref table."""
+    """Numbers objects and writes them: streams as they come, every other object packed
+    with others into compressed object streams; then a cross-reference stream."""
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle
+        #: Object number → offset in the file (streams, object streams, the xref).
         self.offsets: dict[int, int] = {}
+        #: Object number → (object stream number, index in it).
+        self.packed: dict[int, tuple[int, int]] = {}
         self.position = 0
         self.next_number = _FIRST_FREE
+        self._batch: list[tuple[int, bytes]] = []
         # A binary comment tells file-transfer tools the file is not text.
         self._put(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
@@ -198,24 +208,52 @@ class _Writer:
         return first
 
     def write(self, number: int, text: bytes, stream: bytes | None = None) -> None:
+        if stream is None:
+            self._batch.append((number, text))
+            if len(self._batch) >= _OBJECTS_PER_STREAM:
+                self._pack()
+            return
         self.offsets[number] = self.position
-        self._put(b"%d 0 obj\n" % number + text)
-        if stream is not None:
-            self._put(b"\nstream\n")
-            self._put(stream)
-            self._put(b"\nendstream")
-        self._put(b"\nendobj\n")
+        self._put(b"%d 0 obj\n%s\nstream\n" % (number, text))
+        self._put(stream)
+        self._put(b"\nendstream\nendobj\n")
+
+    def _pack(self) -> None:
+        """Write the objects held back as one compressed object stream."""
+        if not self._batch:
+            return
+        number = self.take()
+        header, bodies, offset = [], [], 0
+        for index, (packed, text) in enumerate(self._batch):
+            header.append(b"%d %d" % (packed, offset))
+            bodies.append(text)
+            offset += len(text) + 1
+            self.packed[packed] = (number, index)
+        first = b" ".join(header) + b"\n"
+        data = zlib.compress(first + b"\n".join(bodies) + b"\n")
+        self.write(number, b"<</Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d>>"
+                   % (len(self._batch), len(first), len(data)), data)
+        self._batch = []
 
     def finish(self, identifier: bytes) -> None:
-        start = self.position
+        """Write the cross-reference stream and the end of the file."""
+        self._pack()
+        xref = self.take()
+        self.offsets[xref] = self.position
         size = self.next_number
-        lines = [b"xref\n0 %d\n" % size, b"0000000000 65535 f \n"]
-        lines.extend(b"%010d 00000 n \n" % self.offsets[number] for number in range(1, size))
-        self._put(b"".join(lines))
+        rows = [struct.pack(">BIH", 0, 0, 65535)]
+        for number in range(1, size):
+            if number in self.packed:
+                rows.append(struct.pack(">BIH", 2, *self.packed[number]))
+            else:
+                rows.append(struct.pack(">BIH", 1, self.offsets[number], 0))
+        data = zlib.compress(b"".join(rows))
         identity = b"<" + identifier.hex().encode() + b">"
-        self._put(b"trailer\n<</Size %d /Root %d 0 R /Info %d 0 R /ID [%s %s]>>\n"
-                  b"startxref\n%d\n%%%%EOF\n" % (size, _CATALOG, _INFO, identity, identity,
-                                                 start))
+        self._put(b"%d 0 obj\n<</Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R "
+                  b"/ID [%s %s] /Filter /FlateDecode /Length %d>>\nstream\n"
+                  % (xref, size, _CATALOG, _INFO, identity, identity, len(data)))
+        self._put(data)
+        self._put(b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % self.offsets[xref])
 
     def _put(self, data: bytes) -> None:
         self.handle.write(data)

@@ -12,6 +12,7 @@ link to another article) is typeset again once the numbers are known.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from concurrent.futures import Future
@@ -73,6 +74,9 @@ class Typesetter:
     #: Fewest and most articles per part.
     part_articles: tuple[int, int]
     progress: Progress | None = None
+    #: Where the PDF goes: a book rebuilt to the same place reuses what its last build
+    #: learnt about the length of its front matter and openers.
+    destination: str = ""
     #: Keys of the documents this build used; they are kept in the cache.
     used: set[str] = field(default_factory=set)
     #: How many documents were typeset (not found in the cache), per kind.
@@ -93,11 +97,13 @@ class Typesetter:
                 "folio-sample", documents.folio_document(self.book, 2),
                 self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
                 folio_sample=True)
-            measured = self._navigation(context, lambda name: placeholder(name, "0"),
-                                        measure=True)
+            remembered = self._remembered_navigation()
+            measured = [] if remembered else self._navigation(
+                context, lambda name: placeholder(name, "0"), measure=True)
             parts = self._parts(runs, context, lambda name: placeholder(name, "0"))
             page_map, navigation, parts = self._settle(
-                runs, parts, context, [self._finish(job) for job in measured])
+                runs, parts, context, remembered or [self._finish(job) for job in measured])
+            self.cache.remember(self._memory_name(), [job.summary for job in navigation])
             sources, numbers = self._page_numbers(page_map, self._finish(sample), sample)
             self._report(len(runs) + 1, len(runs) + 1)
             self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]
@@ -145,13 +151,14 @@ class Typesetter:
                     measure: bool = False) -> list[_Job]:
         """The front matter and the chapter openers (two documents, typeset side by side)."""
         return [self._request("navigation", make(self.book, context, page_of),
-                              self.content_sheets, measure=measure)
-                for make in (documents.front_document, documents.openers_document)]
+                              self.content_sheets, sheets=sheets, measure=measure)
+                for make, sheets in ((documents.front_document, 1),
+                                     (documents.openers_document, 0))]
 
     def _articles(self, articles: tuple[Article, ...], context: RenderContext,
                   page_of: Callable[[str], str]) -> _Job:
         html = documents.articles_document(self.book, articles, context, page_of)
-        return self._request("part", html, self.content_sheets, sheets=1 + len(articles))
+        return self._request("part", html, self.content_sheets, sheets=len(articles))
 
     def _folios(self, block: int, pages: int = FOLIO_BLOCK) -> _Job:
         """The page-number sheet of pages ``block * FOLIO_BLOCK + 1`` on."""
@@ -205,8 +212,9 @@ class Typesetter:
             for index, job in redone.items():
                 moved |= _shape(self._finish(job)) != _shape(parts[index].summary)
                 parts[index] = job
-            if not moved:
-                return page_map, final, parts
+            if not moved:  # the map again, from where the documents really put things
+                return PageMap(self.book, *navigation, [
+                    (a, job.summary) for a, job in zip(runs, parts)]), final, parts
         raise BuildError("page numbers did not settle: printing them kept moving pages")
 
     def _page_numbers(self, page_map: PageMap, analysis: Mapping[str, Any], sample: _Job
@@ -243,6 +251,28 @@ class Typesetter:
             destinations=page_map.destinations(),
             info={key: value for key, value in info.items() if value},
             lang=self.book.language, identifier=self.identifier)
+
+    def _memory_name(self) -> str:
+        self.used.add(name := "navigation-" + hashlib.sha256(
+            f"{self.cache.fingerprint}\n{self.destination}\n{self.base_sheets}".encode()
+        ).hexdigest()[:32])
+        return name
+
+    def _remembered_navigation(self) -> list[dict[str, Any]] | None:
+        """The front matter and openers as the last build to the same place typeset
+        them, when they still name every chapter: their length is then a good guess, and
+        laying them out with placeholders first can be skipped (the guess is checked
+        when they are typeset; a wrong one costs one more round)."""
+        remembered = self.cache.recall(self._memory_name())
+        keys = [chapter.key for chapter in self.book.chapters]
+        try:
+            front, openers = remembered  # type: ignore[misc]
+            named = [name for name, _, _, _ in openers["anchors"] if name in set(keys)]
+            if named == keys and front["pages"] > 2:
+                return [front, openers]
+        except (TypeError, ValueError, KeyError):
+            pass
+        return None
 
     def _guess_numbers(self) -> dict[str, str]:
         """Placeholders for the page numbers printed before they are known: zeros, as

@@ -1,6 +1,8 @@
 """The cache of typeset parts: ``<cache>/pdf-parts/<key>.part``, one fragment per file.
 
-A key is a hash of everything that decides a part's pages: its HTML (articles, links,
+Next to the parts, ``<name>.json`` records keep hints for later builds (the length of
+a book's front matter and chapter openers). A key is a hash of everything that decides
+a part's pages: its HTML (articles, links,
 page numbers it prints, image names), the bytes of the images it names, the
 stylesheets, the templates, the fonts on disk and the versions of bookmaker,
 WeasyPrint and pypdf. Files are written whole under a temporary name and renamed, so
@@ -10,6 +12,7 @@ a reader never sees half a part; a file that cannot be read is a miss.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -17,7 +20,7 @@ import tempfile
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from .. import fonts
 from ..options import Options
@@ -111,9 +114,28 @@ class PartCache:
         except OSError:
             pass
 
-    def prune(self, keep: Mapping[str, object] | Iterable[str], days: float = KEEP_DAYS) -> None:
-        """Remove parts not in ``keep`` that no build has used for ``days``."""
-        kept = {f"{key}.part" for key in keep}
+    def recall(self, name: str) -> object | None:
+        """A small record stored by :meth:`remember`, or ``None``."""
+        try:
+            path = self.folder / f"{name}.json"
+            value = json.loads(path.read_text(encoding="utf-8"))
+            os.utime(path)
+            return value
+        except (OSError, ValueError):
+            return None
+
+    def remember(self, name: str, value: object) -> None:
+        """Store a small JSON record under ``name`` (a hint for later builds)."""
+        try:
+            write_atomically(self.folder / f"{name}.json", lambda path: path.write_text(
+                json.dumps(value, ensure_ascii=False), encoding="utf-8"))
+        except OSError:
+            pass
+
+    def prune(self, keep: Iterable[str], days: float = KEEP_DAYS) -> None:
+        """Remove files not in ``keep`` (keys or record names) that no build has used
+        for ``days``."""
+        kept = {f"{key}{suffix}" for key in keep for suffix in (".part", ".json")}
         limit = time.time() - days * 86400
         try:
             entries = list(os.scandir(self.folder))

@@ -74,34 +74,37 @@ def chapter_parts(chapter: Chapter, context: RenderContext) -> list[str]:
 
 def front_document(book: Book, context: RenderContext,
                    page_of: Callable[[str], str]) -> str:
-    """Cover, title page and contents."""
-    return document_html(book, front_matter(book, context), page_of,
-                         ids={"cover": COVER_ID, "title-page": TITLE_PAGE_ID})
+    """Cover, title page and contents, then the head sheet of left pages (the book's
+    title: it changes with the book, so it is not kept with the parts)."""
+    sheet = (f'<section class="bookmaker-sheet bookmaker-head-left">'
+             f'<h1 class="book-title">{html.escape(book.title)}</h1></section>')
+    return document_html(book, front_matter(book, context) + [sheet], page_of,
+                         ids={"cover": COVER_ID, "title-page": TITLE_PAGE_ID},
+                         part=True)
 
 
 def openers_document(book: Book, context: RenderContext,
                      page_of: Callable[[str], str]) -> str:
     """Every chapter opener, one after the other."""
     return document_html(book, [render_chapter_opener(chapter, context)
-                                for chapter in book.chapters], page_of)
+                                for chapter in book.chapters], page_of, part=True)
 
 
 def articles_document(book: Book, articles: Sequence[Article], context: RenderContext,
                       page_of: Callable[[str], str]) -> str:
-    """A run of articles, then its head sheets: one with the book's title (the head of
-    left pages), then one per article with its title (the head of right pages)."""
-    sheets = [f'<section class="bookmaker-sheet bookmaker-head-left">'
-              f'<h1 class="book-title">{html.escape(book.title)}</h1></section>']
-    sheets += [f'<section class="bookmaker-sheet bookmaker-head-right">'
-               f'<h2 class="article-title">{html.escape(article.title)}</h2></section>'
-               for article in articles]
+    """A run of articles, then one head sheet per article, with its title (the head of
+    right pages). Nothing in it depends on the rest of the book but the page numbers
+    its links print, so it is typeset again only when those or its articles change."""
+    sheets = [f'<section class="bookmaker-sheet bookmaker-head-right">'
+              f'<h2 class="article-title">{html.escape(article.title)}</h2></section>'
+              for article in articles]
     return document_html(book, [render_article(a, context) for a in articles] + sheets,
-                         page_of)
+                         page_of, part=True)
 
 
 def folio_document(book: Book, count: int) -> str:
     """``count`` empty pages, for their page numbers."""
-    return document_html(book, ['<div class="bookmaker-folio"></div>'] * count)
+    return document_html(book, ['<div class="bookmaker-folio"></div>'] * count, part=True)
 
 
 def folio_css(first_page: int) -> str:
@@ -112,12 +115,16 @@ def folio_css(first_page: int) -> str:
 
 def document_html(book: Book, parts: Sequence[str],
                   page_of: Callable[[str], str] | None = None,
-                  ids: Mapping[str, str] | None = None) -> str:
-    """One HTML document of ``parts``, with the book's title, language and metadata;
-    every link into the book gets the number of the page it leads to from ``page_of``."""
-    page = render_page("\n".join(parts), title=book.title, lang=book.language,
-                       stylesheets=[])
-    return _as_html(page, metadata(book), page_of, ids or {})
+                  ids: Mapping[str, str] | None = None, part: bool = False) -> str:
+    """One HTML document of ``parts`` in the book's language; every link into the book
+    gets the number of the page it leads to from ``page_of``.
+
+    A whole book's document also carries the book's title and metadata; a ``part``
+    does not (the assembled PDF gets them), so that it stays the same when they change.
+    """
+    page = render_page("\n".join(parts), title="" if part else book.title,
+                       lang=book.language, stylesheets=[])
+    return _as_html(page, {} if part else metadata(book), page_of, ids or {})
 
 
 def metadata(book: Book) -> dict[str, str]:

@@ -91,7 +91,7 @@ class PageMap:
             runs.append(_Run(1, bounds[number], bounds[number + 1], "plain"))
             for article in chapter.articles:
                 source, start, end = where[article.slug]
-                head = 1 + parts[source - self.FIRST_PART][0].index(article)
+                head = parts[source - self.FIRST_PART][0].index(article)
                 runs.append(_Run(source, start, end, "article", head))
         self.runs = runs
         #: (source, page index) → index of the page in the book.
@@ -105,12 +105,7 @@ class PageMap:
     def numbers(self) -> dict[str, int]:
         """The page number (from 1) of every anchor of the book, the first one of a name
         winning."""
-        found: dict[str, int] = {}
-        for source, summary in self._sources():
-            for name, page, _, _ in summary["anchors"]:
-                if (source, page) in self.position:
-                    found.setdefault(name, self.position[(source, page)] + 1)
-        return found
+        return {name: mark.page + 1 for name, mark in self.destinations().items()}
 
     def folio_sources(self) -> int:
         """How many page-number sheets the book needs."""
@@ -139,8 +134,10 @@ class PageMap:
                 if run.kind != "blank":
                     furniture.append(folios[index])
                 if run.kind == "article" and page != run.start:
-                    # Page numbers start at 1 on a right page: an odd index is a left page.
-                    furniture.append(Furniture(run.source, 0 if index % 2 else run.head))
+                    # Page numbers start at 1 on a right page: an odd index is a left page,
+                    # headed with the book's title (the front matter's only sheet).
+                    furniture.append(Furniture(0, 0) if index % 2 else
+                                     Furniture(run.source, run.head))
                 pages.append(BookPage(run.source, page, tuple(furniture)))
         return pages
 

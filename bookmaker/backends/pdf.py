@@ -97,8 +97,10 @@ class PdfBackend:
     suffix = ".pdf"
     #: Fewest and most articles typeset together as one part. Fewer per part means
     #: less memory per worker and less to typeset again when an article is added; more
-    #: means fewer copies of the font subsets (each part embeds its own).
-    part_articles: tuple[int, int] = (20, 40)
+    #: means fewer copies of the font subsets (each part embeds its own). The most is
+    #: rarely reached (parts end where an article's hash says, see ``_pdf_layout``), so
+    #: adding an article seldom moves the end of more than one part.
+    part_articles: tuple[int, int] = (20, 50)
 
     def __init__(self) -> None:
         #: What the last :meth:`write` had to typeset (not found in the cache), per
@@ -124,7 +126,8 @@ class PdfBackend:
                 typesetter = Typesetter(book, options, asset_dir,
                                         tuple(book_stylesheets(options.page_size)),
                                         book_identifier(book, options),
-                                        self.part_articles, progress)
+                                        self.part_articles, progress,
+                                        destination=str(target.resolve()))
                 with atomic_path(target) as part:
                     typesetter.write(part, image_names)
                 self.last_typeset = dict(typesetter.typeset)
