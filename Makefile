@@ -13,11 +13,13 @@ STAMP      := $(VENV)/.installed
 #   fonts-noto-cjk          CJK fonts for the PDF and the EPUB cover
 #   fontconfig              fc-match, to find them
 #   libpango-1.0-0 libpangoft2-1.0-0   WeasyPrint's text layout
+#   libharfbuzz-subset0     font subsetting (WeasyPrint's, and one font per face
+#                           shared by the parts of a PDF)
 #   default-jre-headless    Java for epubcheck (the W3C EPUB validator)
 #   poppler-utils           pdftotext, pdffonts, pdftoppm for the PDF tests
 #   python3-venv            the virtual environment
 SYSTEM_PACKAGES := fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
-                   default-jre-headless poppler-utils python3-venv
+                   libharfbuzz-subset0 default-jre-headless poppler-utils python3-venv
 
 .PHONY: all setup system epub pdf list test bench clean distclean
 
@@ -33,6 +35,8 @@ system:
 	  || missing="$$missing poppler-utils"; \
 	{ ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' ; } \
 	  || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	{ ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' ; } \
+	  || missing="$$missing libharfbuzz-subset0"; \
 	[ -x $(BIN)/python ] || $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 \
 	  || missing="$$missing python3-venv"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

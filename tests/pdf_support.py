@@ -289,3 +289,16 @@ def leader_entries(layout_text: str) -> list[tuple[str, int]]:
         elif line.strip() and not line.strip().isdigit():
             title += line
     return entries
+
+
+def assert_contents_match(book: Book, entries: list[tuple[str, int]], page_of) -> None:
+    """The contents list every chapter and article of ``book`` in order, and each
+    article's number is ``page_of(article)``, the page its title starts."""
+    expected = []
+    for chapter in book.chapters:
+        expected.append(squeeze(chapter.title))
+        expected.extend(squeeze(article.title) for article in chapter.articles)
+    assert [title for title, _ in entries] == expected
+    numbers = dict(entries)
+    for article in book.articles:
+        assert numbers[squeeze(article.title)] == page_of(article), article.title

@@ -7,8 +7,6 @@ import os
 import pickle
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from bookmaker import corpus, reader
 from bookmaker.article_cache import READER_MODULES, ArticleCache, file_digest
 from bookmaker.options import Options
 from bookmaker.pipeline import ReadResult, read_sources
+from module_support import unlisted_modules
 
 
 @pytest.fixture
@@ -148,13 +147,7 @@ def test_no_cache_reads_and_writes_nothing(folder, tmp_path):
 def test_the_fingerprint_covers_every_module_the_reader_runs():
     """A module added to the reader must join READER_MODULES, or its changes would
     leave stale articles in the cache."""
-    script = ("import sys, bookmaker.reader; print(' '.join(sorted(m for m in sys.modules "
-              "if m.startswith('bookmaker.'))))")
-    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True).stdout.split()
     # Modules the reader imports that do not decide what an article parses into.
     unrelated = {"bookmaker.errors", "bookmaker.source_files", "bookmaker.backends",
                  "bookmaker.options"}
-    missing = [m for m in loaded if m not in unrelated
-               and m.removeprefix("bookmaker.") not in READER_MODULES]
-    assert missing == []
+    assert unlisted_modules("bookmaker.reader", READER_MODULES, unrelated) == []

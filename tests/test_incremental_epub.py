@@ -23,6 +23,7 @@ from bookmaker.options import Options
 from bookmaker.pipeline import run_build
 from epub_support import make_article, make_book
 from epubcheck_util import assert_epubcheck_clean
+from module_support import unlisted_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH = "1700000000"
@@ -235,13 +236,8 @@ def test_the_page_fingerprint_covers_every_module_that_renders_pages():
     leave stale pages in the cache."""
     from bookmaker.backends._epub_page_cache import RENDERER_MODULES
 
-    script = ("import sys, bookmaker.render, bookmaker.backends._epub_pages; "
-              "print(' '.join(m for m in sys.modules if m.startswith('bookmaker.')))")
-    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True).stdout.split()
     # Imported on the way, but no part of what a page says.
     unrelated = {"bookmaker.errors", "bookmaker.options", "bookmaker.backends",
                  "bookmaker.work_sharing"}
-    missing = [m for m in loaded if m not in unrelated
-               and m.removeprefix("bookmaker.") not in RENDERER_MODULES]
-    assert missing == []
+    assert unlisted_modules("bookmaker.render, bookmaker.backends._epub_pages",
+                            RENDERER_MODULES, unrelated) == []

@@ -22,11 +22,12 @@ from pdf_support import make_article, outline, page_texts
 PART_ARTICLES = (2, 3)
 
 
-def _build(book, target: Path, cache: Path, **options) -> tuple[bytes, dict[str, int]]:
-    """Write ``book`` with one job and the cache at ``cache``; (bytes, what was typeset)."""
+def _build(book, target: Path, cache_dir: Path, **options) -> tuple[bytes, dict[str, int]]:
+    """Write ``book`` with one job and the cache at ``cache_dir``; (bytes, what was
+    typeset)."""
     backend = PdfBackend()
     backend.part_articles = PART_ARTICLES
-    backend.write(book, target, Options(jobs=1, cache_dir=cache, **options))
+    backend.write(book, target, Options(jobs=1, cache_dir=cache_dir, **options))
     return target.read_bytes(), backend.last_typeset
 
 
@@ -79,6 +80,15 @@ def test_first_build_typesets_every_part(warm, articles):
 def test_second_build_typesets_nothing(warm, cache, articles, tmp_path):
     data, typeset = _build(_book(articles[:6]), tmp_path / "again.pdf", cache)
     assert typeset == {}
+    assert data == warm[0]
+
+
+def test_no_cache_typesets_everything_and_leaves_the_cache_alone(warm, cache, articles,
+                                                                 tmp_path):
+    before = sorted((path.name, path.stat().st_mtime_ns) for path in cache.rglob("*"))
+    data, typeset = _build(_book(articles[:6]), tmp_path / "fresh.pdf", cache, cache=False)
+    assert typeset["part"] == warm[1]["part"] and typeset["navigation"] == 2
+    assert sorted((path.name, path.stat().st_mtime_ns) for path in cache.rglob("*")) == before
     assert data == warm[0]
 
 

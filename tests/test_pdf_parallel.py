@@ -14,8 +14,9 @@ from bookmaker.corpus import generate
 from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
-from pdf_support import (LogRecorder, leader_entries, make_article, outline, page_texts,
-                         pdffonts, render_one_document, squeeze, unexpected_warnings)
+from pdf_support import (LogRecorder, assert_contents_match, leader_entries, make_article,
+                         outline, page_texts, pdffonts, render_one_document, squeeze,
+                         unexpected_warnings)
 
 #: Parts of two or three articles, so that a small book has several.
 PART_ARTICLES = (2, 3)
@@ -159,14 +160,7 @@ def test_contents_numbers_are_the_pages_of_the_titles(builds, book):
     first_opener = next(n for n, page in enumerate(layout) if re.search(r"\d+篇文章", page)
                         and n > 2)
     entries = leader_entries("".join(layout[2:first_opener]).strip().removeprefix("目录"))
-    expected = []
-    for chapter in book.chapters:
-        expected.append(squeeze(chapter.title))
-        expected.extend(squeeze(a.title) for a in chapter.articles)
-    assert [title for title, _ in entries] == expected
-    numbers = dict(entries)
-    for article in book.articles:
-        assert numbers[squeeze(article.title)] == _page_of_title(pages, article)
+    assert_contents_match(book, entries, lambda article: _page_of_title(pages, article))
 
 
 def test_every_page_but_cover_and_title_page_has_its_number(builds):

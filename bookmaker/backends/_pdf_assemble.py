@@ -1,8 +1,9 @@
 """One PDF from the book's fragments, written as a stream with one fragment in memory.
 
-Every object of every fragment is copied once, renumbered; the pages are put in book
-order under one page tree, each with its furniture (page number, running head) laid
-over it as a form XObject; then the outline, the named destinations, the document
+Every object of every fragment is copied once, renumbered, except the font programs
+the book shares (written once, first); the pages are put in book order under one page
+tree, each with its furniture (page number, running head) laid over it as a form
+XObject; then the outline, the named destinations, the document
 information and the cross-reference stream are written. Objects other than streams
 are packed into compressed object streams (PDF 1.5), as WeasyPrint itself does.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping, Sequence
 
+from ._pdf_fonts import SharedProgram
 from ._pdf_fragment import Fragment, encode_text, renumber
 
 #: Objects of the book itself; fragments are numbered after them.
@@ -63,10 +65,11 @@ class OutlineItem:
 def assemble(handle: BinaryIO, fragments: Sequence[Callable[[], Fragment]],
              pages: Sequence[BookPage], outline: Sequence[OutlineItem],
              destinations: Mapping[str, Mark], info: Mapping[str, str], lang: str,
-             identifier: bytes) -> None:
+             identifier: bytes, fonts: Mapping[str, SharedProgram] | None = None) -> None:
     """Write the book to ``handle``. ``fragments`` load each fragment on demand (each
     is loaded once, in order); every content page of every fragment must appear in
-    ``pages`` exactly once."""
+    ``pages`` exactly once. A font program of a fragment whose face is in ``fonts`` is
+    replaced by that face's one program for the whole book."""
     writer = _Writer(handle)
     placement: dict[tuple[int, int], int] = {}
     for index, page in enumerate(pages):
@@ -74,11 +77,20 @@ def assemble(handle: BinaryIO, fragments: Sequence[Callable[[], Fragment]],
     page_objects = [0] * len(pages)
     form_objects: dict[Furniture, int] = {}
     copies: list[tuple[int, bytes, bytes, list[Furniture]]] = []
+    shared: dict[str, int] = {}
+    for face, program in sorted((fonts or {}).items()):
+        shared[face] = writer.take()
+        writer.write(shared[face], b"<<" + program.entries + b">>", program.data)
     for source, load in enumerate(fragments):
         fragment = load()
-        first = writer.take(len(fragment.objects))
-        numbers = {old: first + i for i, old in enumerate(sorted(fragment.objects))}
-        for old, (text, stream) in sorted(fragment.objects.items()):
+        replaced = {old: shared[face] for old, face in fragment.programs.items()
+                    if face in shared}
+        kept = sorted(old for old in fragment.objects if old not in replaced)
+        first = writer.take(len(kept))
+        numbers = {old: first + i for i, old in enumerate(kept)}
+        numbers.update(replaced)
+        for old in kept:
+            text, stream = fragment.objects[old]
             writer.write(numbers[old], renumber(text, numbers), stream)
         for form_index, form in enumerate(fragment.forms):
             form_objects[Furniture(source, form_index)] = numbers[form]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -29,6 +30,7 @@ from . import _pdf_documents as documents
 from . import _pdf_folios as folios
 from ._pdf_assemble import Furniture, write_book
 from ._pdf_cache import PartCache, cache_root, fingerprint
+from ._pdf_fonts import SharedProgram, share_programs, uses_from_summaries
 from ._pdf_fragment import Fragment, read_fragment, read_metadata
 from ._pdf_layout import FOLIO_BLOCK, PageMap, split_articles
 from ._pdf_parallel import Renderer, RenderTask, replay, result
@@ -84,7 +86,11 @@ class Typesetter:
 
     def write(self, target: Path, image_names: Mapping[str, str]) -> None:
         """Typeset the book and write its PDF to ``target``."""
-        self.cache = PartCache(cache_root(self.options), fingerprint(), self.asset_dir)
+        # Without the cache, parts still travel from the workers through files: they go
+        # to a folder of this build's own, removed with it.
+        root = cache_root(self.options) if self.options.cache else Path(
+            tempfile.mkdtemp(prefix="parts-", dir=self.asset_dir))
+        self.cache = PartCache(root, fingerprint(), self.asset_dir)
         self.content_sheets = self.base_sheets + (documents.CONTENT_ONLY_CSS,)
         self._logged: set[tuple[str, int, str]] = set()
         self._parts_done = 0
@@ -104,10 +110,14 @@ class Typesetter:
             page_map, navigation, parts = self._settle(
                 runs, parts, context, remembered or [self._finish(job) for job in measured])
             self.cache.remember(self._memory_name(), [job.summary for job in navigation])
-            sources, numbers = self._page_numbers(page_map, self._finish(sample), sample)
+            sources, numbers, summaries = self._page_numbers(
+                page_map, self._finish(sample), sample)
             self._report(len(runs) + 1, len(runs) + 1)
-            self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]
-                           + sources, numbers)
+        # The workers are gone by now: the fonts are cut and the book written without them.
+        summaries += [job.summary for job in navigation + parts]
+        fonts = share_programs(uses_from_summaries(summary for summary in summaries if summary))
+        self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]
+                       + sources, numbers, fonts)
         self.cache.prune(self.used)
 
     # -- one document ---------------------------------------------------------------
@@ -218,28 +228,29 @@ class Typesetter:
         raise BuildError("page numbers did not settle: printing them kept moving pages")
 
     def _page_numbers(self, page_map: PageMap, analysis: Mapping[str, Any], sample: _Job
-                      ) -> tuple[list[Callable[[], Fragment]], list[Furniture]]:
+                      ) -> tuple[list[Callable[[], Fragment]], list[Furniture],
+                                 list[dict[str, Any]]]:
         """Whatever draws the page numbers: numbers composed from the sample, or (when
-        it cannot be imitated) typeset sheets of numbers."""
+        it cannot be imitated) typeset sheets of numbers; with the documents' summaries."""
         if analysis.get("folio"):
             def composed() -> Fragment:
                 fragment, _ = read_fragment(self.cache.path(sample.key))
                 return folios.compose(fragment, analysis["folio"], page_map.total)
 
             first = len(page_map.parts) + PageMap.FIRST_PART
-            return [composed], [Furniture(first, index) for index in range(page_map.total)]
+            return ([composed], [Furniture(first, index) for index in range(page_map.total)],
+                    [dict(analysis)])
         blocks = [self._folios(block, page_map.folio_pages(block))
                   for block in range(page_map.folio_sources())]
-        for job in blocks:
-            self._finish(job)
-        return [self._loader(job) for job in blocks], page_map.folio_blocks()
+        summaries = [self._finish(job) for job in blocks]
+        return [self._loader(job) for job in blocks], page_map.folio_blocks(), summaries
 
     def _loader(self, job: _Job) -> Callable[[], Fragment]:
         return lambda: read_fragment(self.cache.path(job.key))[0]
 
     def _assemble(self, target: Path, page_map: PageMap,
                   fragments: Sequence[Callable[[], Fragment]],
-                  numbers: Sequence[Furniture]) -> None:
+                  numbers: Sequence[Furniture], fonts: Mapping[str, SharedProgram]) -> None:
         meta = documents.metadata(self.book)
         stamp = "D:" + "".join(c for c in meta["dcterms.created"] if c.isdigit()) + "Z"
         info = {"Title": self.book.title, "Author": meta["author"], "Creator": "bookmaker",
@@ -250,7 +261,7 @@ class Typesetter:
             outline=page_map.outline(),
             destinations=page_map.destinations(),
             info={key: value for key, value in info.items() if value},
-            lang=self.book.language, identifier=self.identifier)
+            lang=self.book.language, identifier=self.identifier, fonts=fonts)
 
     def _memory_name(self) -> str:
         self.used.add(name := "navigation-" + hashlib.sha256(

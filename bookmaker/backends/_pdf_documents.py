@@ -35,8 +35,8 @@ TITLE_PAGE_ID = "bookmaker-title-page"
 CONTENT_ONLY_CSS = """
 @page :left { @bottom-left { content: none; } }
 @page :right { @bottom-right { content: none; } }
-@page article:left { @top-left { content: none; } }
-@page article:right { @top-right { content: none; } }
+@page article:left { @top-center { content: none; } }
+@page article:right { @top-center { content: none; } }
 .bookmaker-sheet { break-before: page; visibility: hidden; }
 .bookmaker-sheet * { bookmark-level: none; }
 .bookmaker-head-left { page: bookmaker-head-left; }

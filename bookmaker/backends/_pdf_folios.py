@@ -76,7 +76,7 @@ def _widths(font, codes: dict[str, str]) -> dict[str, float]:
 
 def compose(sample: Fragment, analysis: dict[str, Any], count: int) -> Fragment:
     """The sample's objects, plus ``count`` forms: form ``i`` draws page number ``i + 1``."""
-    composed = Fragment(objects=dict(sample.objects))
+    composed = Fragment(objects=dict(sample.objects), programs=dict(sample.programs))
     template, _ = sample.objects[sample.forms[0]]
     compressed = b"/FlateDecode" in template
     number = max(sample.objects) + 1

@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._pdf_fonts import ProgramUse, programs_of
+
 #: The ``href`` scheme of links between parts of the book; the assembler turns each
 #: into a named destination of the whole book.
 LINK_SCHEME = "bookmaker-link"
 
-_MAGIC = b"bookmaker-pdf-fragment 1\n"
+_MAGIC = b"bookmaker-pdf-fragment 2\n"
 _REFERENCE = re.compile(rb"(?<![\d.+-])(\d+) 0 R(?![A-Za-z0-9])")
 _NAME_SAFE = re.compile(r"[!-~]")
 _NAME_DELIMITERS = set("()<>[]{}/%#")
@@ -53,6 +55,9 @@ class Fragment:
     anchors: list[tuple[str, int, float, float]] = field(default_factory=list)
     #: (title, page index, x, y) of every PDF bookmark on a content page, in order.
     bookmarks: list[tuple[str, int, float, float]] = field(default_factory=list)
+    #: Object number of each font program the book may share → the face it is cut from
+    #: (see ``_pdf_fonts``).
+    programs: dict[int, str] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -72,13 +77,15 @@ def renumber(text: bytes, numbers: dict[int, int]) -> bytes:
 
 # -- from a WeasyPrint PDF ---------------------------------------------------------------
 
-def fragment_from_pdf(data: bytes, content_pages: int) -> Fragment:
+def fragment_from_pdf(data: bytes, content_pages: int) -> tuple[Fragment, list[ProgramUse]]:
     """Take a WeasyPrint PDF apart: its first ``content_pages`` pages stay pages, the
-    others are sheets whose drawing becomes a form XObject each."""
+    others are sheets whose drawing becomes a form XObject each. Also says which font
+    programs it embeds, and their glyphs."""
     import pypdf
     from pypdf.generic import IndirectObject
 
     reader = pypdf.PdfReader(io.BytesIO(data))
+    programs = programs_of(reader)
     page_numbers = [page.indirect_reference.idnum for page in reader.pages]
     page_index = {number: index for index, number in enumerate(page_numbers)}
     fragment = Fragment()
@@ -106,7 +113,9 @@ def fragment_from_pdf(data: bytes, content_pages: int) -> Fragment:
             index = page_index.get(page.idnum) if isinstance(page, IndirectObject) else None
             if index is not None and index < content_pages:
                 into.append((name, index, _number(target[2]), _number(target[3])))
-    return fragment
+    fragment.programs = {use.number: use.face for use in programs
+                         if use.number in fragment.objects}
+    return fragment, programs
 
 
 def _named_destinations(root) -> list[tuple[str, list]]:
@@ -310,6 +319,7 @@ def write_fragment(fragment: Fragment, path: Path, metadata: dict) -> None:
         "forms": fragment.forms,
         "anchors": fragment.anchors,
         "bookmarks": fragment.bookmarks,
+        "programs": sorted(fragment.programs.items()),
         "metadata": metadata,
     }
     header = json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode()
@@ -342,6 +352,7 @@ def read_fragment(path: Path) -> tuple[Fragment, dict]:
         forms=table["forms"],
         anchors=[tuple(anchor) for anchor in table["anchors"]],
         bookmarks=[tuple(bookmark) for bookmark in table["bookmarks"]],
+        programs={number: face for number, face in table["programs"]},
     )
     return fragment, table["metadata"]
 

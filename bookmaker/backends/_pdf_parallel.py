@@ -9,6 +9,7 @@ WeasyPrint layout leaves behind is returned to the system.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -16,9 +17,10 @@ import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import BuildError
 
@@ -57,12 +59,14 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     capture = _Capture()
     folio = None
     try:
-        with capture, tempfile.TemporaryDirectory(prefix="bookmaker-part-") as folder:
+        with capture, _collector_paused(), \
+                tempfile.TemporaryDirectory(prefix="bookmaker-part-") as folder:
             document = pdf.render_document(task.html, Path(task.asset_dir), None,
                                            stylesheets=task.stylesheets)
             content_pages = len(document.pages) - task.sheets
             if content_pages < 0:
                 raise BuildError(f"a part has fewer pages ({len(document.pages)}) than sheets")
+            programs = []
             if task.measure:
                 fragment = Fragment(anchors=[
                     (name, index, 0.0, 0.0) for index, page in enumerate(document.pages)
@@ -71,7 +75,7 @@ def render_part(task: RenderTask) -> dict[str, Any]:
                 rendered = Path(folder) / "part.pdf"
                 pdf.write_document(document, rendered, b"bookmaker-part")
                 del document
-                fragment = fragment_from_pdf(rendered.read_bytes(), content_pages)
+                fragment, programs = fragment_from_pdf(rendered.read_bytes(), content_pages)
                 if task.folio_sample:
                     folio = analyse(rendered.read_bytes())
     except BuildError:
@@ -80,6 +84,7 @@ def render_part(task: RenderTask) -> dict[str, Any]:
         raise BuildError(f"{type(exc).__name__}: {exc}") from None
     summary = {"pages": content_pages, "forms": len(fragment.forms),
                "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
+               "fonts": [[use.number, use.face, list(use.glyphs)] for use in programs],
                "logs": capture.records,
                "seconds": round(time.perf_counter() - started, 2), "process": os.getpid(),
                "folio": folio}
@@ -89,9 +94,27 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     return summary
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a part is typeset.
+
+    A layout makes millions of objects and keeps nearly all of them to the end, so the
+    collector's passes find little and cost about an eighth of the time (measured);
+    what cycles a part leaves are collected once, when it is done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _return_memory() -> None:
     """Give the memory a finished layout freed back to the system (glibc keeps it for
     the process otherwise), so an idle worker holds little more than its fonts."""
+    gc.collect()
     try:
         import ctypes
 

@@ -1,0 +1,257 @@
+"""One embedded copy of each font face in the assembled book, not one per part.
+
+Each part is a PDF of its own, and WeasyPrint embeds in it a subset of every face the
+part uses: a book of forty parts would carry forty subsets of the same Chinese font.
+WeasyPrint subsets with HarfBuzz keeping glyph ids, so the text of every part still
+draws right from one subset holding the glyphs of all the parts. A worker notes, for
+each font program of its part, which face it comes from and which glyphs it holds;
+before assembling, the main process finds each face on disk through fontconfig, checks
+that it is the very face the parts used, and subsets it once with HarfBuzz (the same
+steps and flags as WeasyPrint). A face that cannot be found, checked or subset keeps
+its per-part copies: the book is bigger, never wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+import zlib
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+LOGGER = logging.getLogger("bookmaker.pdf")
+
+#: Tables a subset carries no use for in a PDF (the ones WeasyPrint drops).
+_DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF",
+                   b"LTSH", b"PCLT", b"SVG ")
+#: Tables of faces WeasyPrint rewrites beyond subsetting (variable and colour fonts):
+#: those keep their per-part programs.
+_REWRITTEN_TABLES = {"fvar", "CBDT", "CBLC", "sbix", "SVG ", "COLR", "EBDT"}
+_GLYPH = re.compile(rb"<([0-9a-fA-F]{4})>\s*<[0-9a-fA-F]*>")
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+
+
+@dataclass(frozen=True)
+class ProgramUse:
+    """An embedded font program of a part: its object number, the face it was cut from
+    and the glyph ids it holds."""
+
+    number: int
+    face: str
+    glyphs: tuple[int, ...]
+
+
+# -- in the worker: what a part embeds ----------------------------------------------------
+
+def programs_of(reader: Any) -> list[ProgramUse]:
+    """The font programs of a WeasyPrint PDF (read by pypdf) that can be shared."""
+    found: dict[int, tuple[str, set[int]]] = {}
+    faces: dict[int, str | None] = {}
+    for number in range(1, int(reader.trailer["/Size"])):
+        try:
+            font = reader.get_object(number)
+        except Exception:  # free or broken entries: nothing to share there
+            continue
+        if not hasattr(font, "get") or font.get("/Subtype") != "/Type0":
+            continue
+        descendant = font["/DescendantFonts"][0].get_object()
+        descriptor = descendant["/FontDescriptor"].get_object()
+        program = descriptor.raw_get("/FontFile3") or descriptor.raw_get("/FontFile2")
+        unicode_map = font.get("/ToUnicode")
+        if program is None or unicode_map is None or not hasattr(program, "idnum"):
+            continue
+        if program.idnum not in faces:
+            faces[program.idnum] = face_key(program.get_object().get_data())
+        face = faces[program.idnum]
+        if face is None:
+            continue
+        glyphs = found.setdefault(program.idnum, (face, set()))[1]
+        glyphs.update(_mapped_glyphs(unicode_map.get_object().get_data()))
+    return [ProgramUse(number, face, tuple(sorted(glyphs)))
+            for number, (face, glyphs) in sorted(found.items())]
+
+
+def _mapped_glyphs(cmap: bytes) -> set[int]:
+    """The glyph ids a ToUnicode CMap maps (WeasyPrint writes one bfchar per glyph)."""
+    return {int(glyph, 16) for block in _BFCHAR.findall(cmap) for glyph in _GLYPH.findall(block)}
+
+
+def face_key(program: bytes) -> str | None:
+    """What names a face and tells its versions apart: its PostScript name, revision,
+    dates and units per em, read from a font program (or ``None`` when unreadable)."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(io.BytesIO(program), lazy=True)
+        return _key(font)
+    except Exception:  # a program fontTools cannot read is simply not shared
+        return None
+
+
+def _key(font: Any) -> str | None:
+    name = font["name"].getDebugName(6)
+    head = font["head"]
+    if not name:
+        return None
+    return f"{name}|{head.fontRevision:.5f}|{head.created}|{head.modified}|{head.unitsPerEm}"
+
+
+# -- in the main process: one program per face ----------------------------------------------
+
+@dataclass(frozen=True)
+class SharedProgram:
+    """A face's program for the whole book: the stream's dictionary entries and data."""
+
+    entries: bytes
+    data: bytes
+
+
+def share_programs(uses: Iterable[ProgramUse]) -> dict[str, SharedProgram]:
+    """One subset per face, holding the glyphs of every part: face key → program.
+    Faces that cannot be shared safely are left out (their parts keep their own)."""
+    glyphs: dict[str, set[int]] = {}
+    for use in uses:
+        glyphs.setdefault(use.face, set()).update(use.glyphs)
+    harfbuzz = _HarfBuzz.load()
+    if harfbuzz is None or not glyphs:
+        return {}
+    shared: dict[str, SharedProgram] = {}
+    for face, wanted in sorted(glyphs.items()):
+        source = _find_face(face)
+        program = harfbuzz.subset(*source, sorted(wanted)) if source else None
+        if program is None:
+            LOGGER.debug("font %s: each part keeps its own subset", face.split("|")[0])
+            continue
+        kind = b"/Subtype /OpenType" if program[:4] == b"OTTO" else b"/Length1 %d" % len(program)
+        data = zlib.compress(program)
+        shared[face] = SharedProgram(kind + b" /Filter /FlateDecode /Length %d" % len(data), data)
+    return shared
+
+
+def _find_face(face: str) -> tuple[str, int] | None:
+    """The file and index of the installed face whose key is ``face``."""
+    from fontTools.ttLib import TTFont
+
+    postscript_name = face.split("|")[0]
+    if shutil.which("fc-list") is None or not re.fullmatch(r"[!-~]+", postscript_name):
+        return None
+    listed = subprocess.run(
+        ["fc-list", "--format=%{file}\t%{index}\n", f":postscriptname={postscript_name}"],
+        capture_output=True, text=True, check=False).stdout
+    for line in sorted(set(listed.splitlines())):
+        path, _, index = line.partition("\t")
+        try:
+            font = TTFont(path, fontNumber=int(index or 0), lazy=True)
+            if _key(font) == face and not _REWRITTEN_TABLES & set(font.keys()):
+                return path, int(index or 0)
+        except Exception:  # an unreadable candidate is no match
+            continue
+    return None
+
+
+class _HarfBuzz:
+    """The few HarfBuzz calls a subset takes, through cffi (WeasyPrint's own binding
+    does not open font files)."""
+
+    _DECLARATIONS = """
+        typedef struct hb_blob_t hb_blob_t;
+        typedef struct hb_face_t hb_face_t;
+        typedef struct hb_set_t hb_set_t;
+        typedef struct hb_subset_input_t hb_subset_input_t;
+        typedef uint32_t hb_codepoint_t;
+        typedef uint32_t hb_tag_t;
+        hb_blob_t *hb_blob_create_from_file_or_fail(const char *file_name);
+        void hb_blob_destroy(hb_blob_t *blob);
+        const char *hb_blob_get_data(hb_blob_t *blob, unsigned int *length);
+        hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);
+        hb_blob_t *hb_face_reference_blob(hb_face_t *face);
+        void hb_face_destroy(hb_face_t *face);
+        hb_tag_t hb_tag_from_string(const char *str, int len);
+        void hb_set_add(hb_set_t *set, hb_codepoint_t codepoint);
+        hb_subset_input_t *hb_subset_input_create_or_fail(void);
+        void hb_subset_input_destroy(hb_subset_input_t *input);
+        hb_set_t *hb_subset_input_glyph_set(hb_subset_input_t *input);
+        hb_set_t *hb_subset_input_set(hb_subset_input_t *input, int set_type);
+        void hb_subset_input_set_flags(hb_subset_input_t *input, unsigned value);
+        hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
+    """
+    NO_HINTING, RETAIN_GIDS, DESUBROUTINIZE = 0x01, 0x02, 0x04
+    PASSTHROUGH_UNRECOGNIZED, NOTDEF_OUTLINE = 0x20, 0x40
+    DROP_TABLE_TAG = 3
+
+    def __init__(self, ffi: Any, core: Any, subsetter: Any) -> None:
+        self.ffi, self.core, self.subsetter = ffi, core, subsetter
+
+    @classmethod
+    def load(cls) -> "_HarfBuzz | None":
+        try:
+            import cffi
+
+            ffi = cffi.FFI()
+            ffi.cdef(cls._DECLARATIONS)
+            return cls(ffi, ffi.dlopen("libharfbuzz.so.0"), ffi.dlopen("libharfbuzz-subset.so.0"))
+        except (ImportError, OSError, AttributeError) as exc:
+            LOGGER.debug("HarfBuzz subsetting unavailable (%s): fonts are not shared", exc)
+            return None
+
+    def subset(self, path: str, index: int, glyphs: list[int]) -> bytes | None:
+        """``glyphs`` of face ``index`` of ``path``, glyph ids kept, as WeasyPrint cuts
+        them: first every glyph not asked for is emptied, then the tail is dropped."""
+        blob = self.core.hb_blob_create_from_file_or_fail(path.encode())
+        if blob == self.ffi.NULL:
+            return None
+        face = self.core.hb_face_create(blob, index)
+        self.core.hb_blob_destroy(blob)
+        try:
+            kept = self._cut(face, glyphs, self.RETAIN_GIDS)
+            if kept is None:
+                return None
+            try:
+                whole = self._cut(kept, range(max(glyphs) + 1), self.NO_HINTING)
+            finally:
+                self.core.hb_face_destroy(kept)
+            if whole is None:
+                return None
+            try:
+                return self._bytes(whole)
+            finally:
+                self.core.hb_face_destroy(whole)
+        finally:
+            self.core.hb_face_destroy(face)
+
+    def _cut(self, face: Any, glyphs: Iterable[int], flag: int) -> Any:
+        subset = self.subsetter.hb_subset_input_create_or_fail()
+        if subset == self.ffi.NULL:
+            return None
+        try:
+            chosen = self.subsetter.hb_subset_input_glyph_set(subset)
+            for glyph in glyphs:
+                self.core.hb_set_add(chosen, glyph)
+            dropped = self.subsetter.hb_subset_input_set(subset, self.DROP_TABLE_TAG)
+            for tag in _DROPPED_TABLES:
+                self.core.hb_set_add(dropped, self.core.hb_tag_from_string(tag, 4))
+            self.subsetter.hb_subset_input_set_flags(
+                subset, flag | self.DESUBROUTINIZE | self.PASSTHROUGH_UNRECOGNIZED
+                | self.NOTDEF_OUTLINE)
+            result = self.subsetter.hb_subset_or_fail(face, subset)
+            return None if result == self.ffi.NULL else result
+        finally:
+            self.subsetter.hb_subset_input_destroy(subset)
+
+    def _bytes(self, face: Any) -> bytes | None:
+        blob = self.core.hb_face_reference_blob(face)
+        try:
+            length = self.ffi.new("unsigned int *")
+            data = self.core.hb_blob_get_data(blob, length)
+            return bytes(self.ffi.buffer(data, length[0])) if length[0] else None
+        finally:
+            self.core.hb_blob_destroy(blob)
+
+
+def uses_from_summaries(summaries: Iterable[Mapping[str, Any]]) -> list[ProgramUse]:
+    """The program uses that workers stored in their parts' summaries."""
+    return [ProgramUse(number, face, tuple(glyphs))
+            for summary in summaries for number, face, glyphs in summary.get("fonts", [])]
