@@ -46,7 +46,8 @@ def _selection_options() -> argparse.ArgumentParser:
     common.add_argument("--timezone", metavar="ZONE",
                         help="IANA zone in which days are cut (default: Asia/Shanghai)")
     common.add_argument("--strict", action="store_true", default=None,
-                        help="exit 1 when any input file is skipped")
+                        help="exit 1 when any input file is skipped or any article is "
+                             "left out of a format")
     common.add_argument("--no-cache", dest="cache", action="store_false", default=None,
                         help="parse (and render) everything again instead of reusing "
                              "cached articles and pages")
@@ -130,7 +131,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
 def _print_summary(lines: list[str], verbosity: int) -> None:
     for line in lines:
         # Quiet keeps only what says something was lost or failed.
-        if verbosity >= 0 or line.startswith(("  skipped ", "Not written")):
+        if verbosity >= 0 or line.startswith(("  skipped ", "  left out ", "Not written")):
             print(printable(line), file=sys.stderr)
 
 

@@ -28,12 +28,27 @@ class FontFile:
     index: int = 0
 
 
-def _fc_match(family: str, bold: bool = False) -> FontFile | None:
+#: The CJK faces that write a language's characters in its own forms: (the suffix of
+#: the Noto and Source Han families, fontconfig's language). Others use Simplified.
+_REGIONS = {"zh-hant": ("TC", "zh-tw"), "zh-tw": ("TC", "zh-tw"), "zh-hk": ("HK", "zh-hk"),
+            "zh-mo": ("HK", "zh-hk"), "ja": ("JP", "ja"), "ko": ("KR", "ko")}
+
+
+def _region(language: str) -> tuple[str, str]:
+    tags = language.lower().split("-")
+    for length in (2, 1):
+        found = _REGIONS.get("-".join(tags[:length]))
+        if found:
+            return found
+    return "SC", "zh-cn"
+
+
+def _fc_match(family: str, bold: bool = False, lang: str = "zh-cn") -> FontFile | None:
     if shutil.which("fc-match") is None:
         return None
     weight = ":weight=bold" if bold else ""
     result = subprocess.run(
-        ["fc-match", "--format=%{family[0]}\t%{file}\t%{index}", f"{family}:lang=zh-cn{weight}"],
+        ["fc-match", "--format=%{family[0]}\t%{file}\t%{index}", f"{family}:lang={lang}{weight}"],
         capture_output=True, text=True, check=False,
     )
     found, _, rest = result.stdout.partition("\t")
@@ -45,14 +60,21 @@ def _fc_match(family: str, bold: bool = False) -> FontFile | None:
 
 
 @functools.lru_cache(maxsize=None)
-def find_cjk_font(style: str = "sans", bold: bool = False) -> FontFile | None:
+def find_cjk_font(style: str = "sans", bold: bool = False,
+                  language: str = "zh-Hans") -> FontFile | None:
     """The first installed CJK font of ``style`` ("sans" or "serif"), falling back to
     the other style; ``None`` when the system has no CJK font at all. With ``bold``,
-    fontconfig's closest bold face (the regular one when a family has no bold)."""
+    fontconfig's closest bold face (the regular one when a family has no bold). A face
+    made for ``language`` (Traditional Chinese, Japanese, Korean) comes first, as the
+    same character takes other forms there."""
+    suffix, lang = _region(language)
     first, second = (SANS_FAMILIES, SERIF_FAMILIES) if style == "sans" else (
         SERIF_FAMILIES, SANS_FAMILIES)
-    for family in first + second:
-        font = _fc_match(family, bold)
+    own = tuple(f"{family} {suffix}" for family in (
+        ("Noto Sans CJK", "Source Han Sans") if style == "sans"
+        else ("Noto Serif CJK", "Source Han Serif"))) if suffix != "SC" else ()
+    for family in own + first + second:
+        font = _fc_match(family, bold, lang)
         if font and font.path.exists():
             return font
     return None

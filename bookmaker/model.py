@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Collection, Iterator, Mapping
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,16 @@ class Book:
     @property
     def article_count(self) -> int:
         return sum(len(chapter.articles) for chapter in self.chapters)
+
+    def without(self, slugs: Collection[str]) -> "Book":
+        """The book less the articles whose slug is in ``slugs``, and less the chapters
+        that leaves empty."""
+        chapters = []
+        for chapter in self.chapters:
+            kept = tuple(article for article in chapter.articles if article.slug not in slugs)
+            if kept:
+                chapters.append(replace(chapter, articles=kept))
+        return replace(self, chapters=tuple(chapters))
 
     @property
     def first_published(self) -> datetime | None:

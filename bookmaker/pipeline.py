@@ -68,6 +68,15 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """An article a format could not render, and why (one line): the rest was written."""
+
+    format: str
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
 class BuildResult:
     read: ReadResult
     collection: Collection
@@ -77,6 +86,7 @@ class BuildResult:
     image_report: Any = None
     #: The reader's warnings, then one per image left out.
     warnings: tuple[str, ...] = field(default=())
+    left_out: tuple[LeftOut, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -268,6 +278,7 @@ def _build(read: ReadResult, collection: Collection, backends: dict[str, Backend
             warnings=read.warnings)
     targets = output_targets(options, backends)
     outputs: list[Output] = []
+    left_out: list[LeftOut] = []
     with tempfile.TemporaryDirectory(prefix="bookmaker-") as workdir:
         collection, report = prepare_images(collection, options, Path(workdir), progress)
         if progress:
@@ -280,12 +291,19 @@ def _build(read: ReadResult, collection: Collection, backends: dict[str, Backend
                 written = Path(_write(backend, name, collection.book, targets[name], options,
                                       progress))
                 outputs.append(Output(name, written, written.stat().st_size))
+                lost = [LeftOut(name, path, reason)
+                        for path, reason in getattr(backend, "left_out", ())]
+                left_out.extend(lost)
+                if lost and options.strict:
+                    failures.append(Failure(name, f"{len(lost)} article(s) left out and "
+                                                  "--strict is set"))
             except (BuildError, OSError) as exc:
                 failures.append(Failure(name, _one_line(exc)))
             finally:
                 if progress:
                     progress.finish()
-    return BuildResult(read, collection, tuple(outputs), tuple(failures), report, warnings)
+    return BuildResult(read, collection, tuple(outputs), tuple(failures), report, warnings,
+                       tuple(left_out))
 
 
 def _write(backend: Backend, name: str, book: Book, target: Path, options: Options,

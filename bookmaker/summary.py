@@ -141,6 +141,8 @@ def summary_lines(read: "ReadResult", collection: "Collection",
             if verbosity > 0:
                 lines.extend(f"  {w}" for w in getattr(build.image_report, "warnings", ()))
         lines.extend(f"Wrote {o.path} ({human_size(o.size)})." for o in build.outputs)
+        lines.extend(f"  left out of the {lost.format}: {lost.path}: {lost.reason}"
+                     for lost in build.left_out)
         lines.extend(f"Not written ({f.format}): {f.reason}" for f in build.failures)
     return lines
 

@@ -6,7 +6,7 @@ import dataclasses
 import io
 
 import pytest
-from PIL import Image, ImageFont
+from PIL import Image, ImageChops, ImageFont
 
 from bookmaker.cover import COVER_MEDIA_TYPE, COVER_SIZE, balanced_lines, render_cover, wrap_text
 from bookmaker.fonts import require_cjk_font
@@ -90,3 +90,18 @@ def test_balanced_lines_prefer_spaces_and_even_lengths(font: ImageFont.FreeTypeF
         "纽约时报中文网", "2023年10月17日"]
     lines = balanced_lines("中" * 13, font, 1320)
     assert [len(line) for line in lines] == [7, 6]
+
+
+def test_traditional_chinese_cover_uses_traditional_forms() -> None:
+    """The same title drawn for a zh-Hant book takes the Traditional Chinese face: its
+    characters differ in form (說, 骨, 户) from the Simplified face's."""
+    book = dataclasses.replace(make_book(3), title="說骨戶與臺灣的報導")
+    hant = render_cover(dataclasses.replace(book, language="zh-Hant"))
+    hans = render_cover(dataclasses.replace(book, language="zh-Hans"))
+    assert hant != hans
+    assert render_cover(dataclasses.replace(book, language="zh-Hant")) == hant
+    # The title's characters take other forms (not a faint JPEG difference).
+    difference = ImageChops.difference(Image.open(io.BytesIO(hant)).convert("L"),
+                                       Image.open(io.BytesIO(hans)).convert("L"))
+    title_area = difference.crop((140, 320, 1460, 1600))
+    assert title_area.point(lambda value: 255 if value > 60 else 0).getbbox() is not None

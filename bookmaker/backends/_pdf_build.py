@@ -47,6 +47,15 @@ _CONTENTS_LINES = 25
 Progress = Callable[[int, int], None]
 
 
+class ArticlesFailed(BuildError):
+    """Articles WeasyPrint cannot typeset, each tried alone: (article, reason) pairs."""
+
+    def __init__(self, failed: Sequence[tuple[Article, str]]) -> None:
+        self.failed = tuple(failed)
+        super().__init__("; ".join(f"{article.source_path}: {reason}"
+                                   for article, reason in self.failed))
+
+
 @dataclass
 class _Job:
     """A document to typeset (or find in the cache), and its summary once done."""
@@ -55,6 +64,8 @@ class _Job:
     html: str
     future: Future | None = None
     summary: dict[str, Any] | None = None
+    #: The articles of a part (none for the other documents).
+    articles: tuple[Article, ...] = ()
 
     @property
     def ready(self) -> bool:
@@ -94,7 +105,7 @@ class Typesetter:
         self.content_sheets = self.base_sheets + (documents.CONTENT_ONLY_CSS,)
         self._logged: set[tuple[str, int, str]] = set()
         self._parts_done = 0
-        context = documents.print_context(self.book, image_names)
+        context = self._context = documents.print_context(self.book, image_names)
         runs = split_articles(list(self.book.articles), *self.part_articles)
         jobs = self.options.jobs or os.cpu_count() or 1
         with Renderer(jobs if len(runs) > 1 else 1) as self.renderer:
@@ -143,11 +154,33 @@ class Typesetter:
 
     def _finish(self, job: _Job) -> dict[str, Any]:
         if job.summary is None:
-            job.summary = result(job.future)
+            try:
+                job.summary = result(job.future)
+            except BuildError as failure:
+                if not job.articles:
+                    raise
+                raise self._culprits(job.articles, failure) from None
             self._replay(job.summary["logs"])
             LOGGER.debug("typeset %s: %d pages in %.1f s by process %s", job.key[:12],
                          job.summary["pages"], job.summary["seconds"], job.summary["process"])
         return job.summary
+
+    def _culprits(self, articles: tuple[Article, ...], failure: BuildError) -> BuildError:
+        """The articles of a failed part that fail on their own, as :class:`ArticlesFailed`
+        (the build leaves them out and tries again); the part's own error when none does."""
+        if len(articles) == 1:
+            return ArticlesFailed([(articles[0], str(failure))])
+        alone = [(article, self._request(
+            "part", documents.articles_document(self.book, (article,), self._context,
+                                                lambda name: "0"),
+            self.content_sheets, sheets=1)) for article in articles]
+        failed = []
+        for article, job in alone:
+            try:
+                self._finish(job)
+            except BuildError as exc:
+                failed.append((article, str(exc)))
+        return ArticlesFailed(failed) if failed else failure
 
     def _replay(self, records: Sequence[Sequence[Any]]) -> None:
         """Log a part's warnings, each distinct one once per build."""
@@ -168,7 +201,9 @@ class Typesetter:
     def _articles(self, articles: tuple[Article, ...], context: RenderContext,
                   page_of: Callable[[str], str]) -> _Job:
         html = documents.articles_document(self.book, articles, context, page_of)
-        return self._request("part", html, self.content_sheets, sheets=len(articles))
+        job = self._request("part", html, self.content_sheets, sheets=len(articles))
+        job.articles = articles
+        return job
 
     def _folios(self, block: int, pages: int = FOLIO_BLOCK) -> _Job:
         """The page-number sheet of pages ``block * FOLIO_BLOCK + 1`` on."""

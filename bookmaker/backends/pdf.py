@@ -33,6 +33,8 @@ __all__ = ["PAGE_GEOMETRY", "PdfBackend", "book_identifier", "book_stylesheets",
            "chapter_parts", "document_html", "front_matter", "print_context",
            "render_document", "write_document"]
 
+LOGGER = logging.getLogger("bookmaker.pdf")
+
 #: The stylesheets of the printed book, in cascade order: shared, print, furniture.
 STYLESHEETS = ("base.css", "print.css", "print-pages.css")
 
@@ -97,7 +99,7 @@ class PdfBackend:
     suffix = ".pdf"
     #: Fewest and most articles typeset together as one part. Fewer per part means
     #: less memory per worker and less to typeset again when an article is added; more
-    #: means fewer copies of the font subsets (each part embeds its own). The most is
+    #: means less work repeated per part (stylesheets, fonts, the file). The most is
     #: rarely reached (parts end where an article's hash says, see ``_pdf_layout``), so
     #: adding an article seldom moves the end of more than one part.
     part_articles: tuple[int, int] = (20, 50)
@@ -106,6 +108,9 @@ class PdfBackend:
         #: What the last :meth:`write` had to typeset (not found in the cache), per
         #: kind of document: "part", "navigation", "navigation-measure", "folios".
         self.last_typeset: dict[str, int] = {}
+        #: Articles the last :meth:`write` left out because WeasyPrint could not
+        #: typeset them: (source file, reason).
+        self.left_out: tuple[tuple[Path, str], ...] = ()
 
     def write(self, book: Book, target: Path, options: Options,
               progress: Callable[[int, int], None] | None = None) -> Path:
@@ -113,24 +118,16 @@ class PdfBackend:
 
         ``progress(done, total)`` is called as parts of the book are typeset.
         """
-        from ._pdf_build import Typesetter
-
         target = Path(target)
         if book.article_count == 0:
             raise BuildError(f"{target}: the book has no articles; nothing to print")
         fonts.require_cjk_font("serif")
+        self.left_out = ()
         try:
             with tempfile.TemporaryDirectory(prefix="bookmaker-pdf-") as folder:
                 asset_dir = Path(folder)
                 image_names = stage_images(book.images, asset_dir)
-                typesetter = Typesetter(book, options, asset_dir,
-                                        tuple(book_stylesheets(options.page_size)),
-                                        book_identifier(book, options),
-                                        self.part_articles, progress,
-                                        destination=str(target.resolve()))
-                with atomic_path(target) as part:
-                    typesetter.write(part, image_names)
-                self.last_typeset = dict(typesetter.typeset)
+                self._typeset(book, target, options, asset_dir, image_names, progress)
         except BuildError as exc:
             if str(target) in str(exc):
                 raise
@@ -138,6 +135,34 @@ class PdfBackend:
         except Exception as exc:  # WeasyPrint, lxml and the file system fail in many ways.
             raise BuildError(f"{target}: PDF rendering failed: {exc}") from exc
         return target
+
+    def _typeset(self, book: Book, target: Path, options: Options, asset_dir: Path,
+                 image_names: dict[str, str], progress: Callable[[int, int], None] | None
+                 ) -> None:
+        """Typeset and write the book; an article WeasyPrint fails on, even alone, is
+        left out (logged and kept in :attr:`left_out`) and the rest is typeset again."""
+        from ._pdf_build import ArticlesFailed, Typesetter
+
+        left_out: list[tuple[Path, str]] = []
+        while True:
+            typesetter = Typesetter(book, options, asset_dir,
+                                    tuple(book_stylesheets(options.page_size)),
+                                    book_identifier(book, options), self.part_articles,
+                                    progress, destination=str(target.resolve()))
+            try:
+                with atomic_path(target) as part:
+                    typesetter.write(part, image_names)
+                break
+            except ArticlesFailed as failure:
+                for article, reason in failure.failed:
+                    LOGGER.info("%s: left out of the PDF: %s", article.source_path, reason)
+                    left_out.append((article.source_path, reason))
+                book = book.without({article.slug for article, _ in failure.failed})
+                if book.article_count == 0:
+                    raise BuildError(f"no article could be typeset ({failure})") from None
+            finally:
+                self.left_out = tuple(left_out)
+        self.last_typeset = dict(typesetter.typeset)
 
 
 def book_stylesheets(page_size: str) -> list[str]:
