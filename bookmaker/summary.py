@@ -87,7 +87,7 @@ def format_table(book: Book, width: int = 100) -> list[str]:
 
     lines = [row("Time", "Section", "Title", "Authors", "Images")]
     for chapter in book.chapters:
-        lines.append(printable(f"{chapter.title}  [{chapter.key}, {len(chapter.articles)}]"))
+        lines.append(printable(f"{chapter.title}  ({_plural(len(chapter.articles), 'article')})"))
         for article in chapter.articles:
             local = article.published.astimezone(zone)
             lines.append(row(local.strftime("%Y-%m-%d %H:%M"), article.section, article.title,

@@ -50,12 +50,8 @@ def programs_of(reader: Any) -> list[ProgramUse]:
     """The font programs of a WeasyPrint PDF (read by pypdf) that can be shared."""
     found: dict[int, tuple[str, set[int]]] = {}
     faces: dict[int, str | None] = {}
-    for number in range(1, int(reader.trailer["/Size"])):
-        try:
-            font = reader.get_object(number)
-        except Exception:  # free or broken entries: nothing to share there
-            continue
-        if not hasattr(font, "get") or font.get("/Subtype") != "/Type0":
+    for font in _fonts(reader):
+        if font.get("/Subtype") != "/Type0":
             continue
         descendant = font["/DescendantFonts"][0].get_object()
         descriptor = descendant["/FontDescriptor"].get_object()
@@ -72,6 +68,27 @@ def programs_of(reader: Any) -> list[ProgramUse]:
         glyphs.update(_mapped_glyphs(unicode_map.get_object().get_data()))
     return [ProgramUse(number, face, tuple(sorted(glyphs)))
             for number, (face, glyphs) in sorted(found.items())]
+
+
+def _fonts(reader: Any) -> list[Any]:
+    """Every font dictionary the pages and the forms they draw name, each once."""
+    fonts: dict[int, Any] = {}
+    seen: set[int] = set()
+    pending = [page.raw_get("/Resources") for page in reader.pages]
+    while pending:
+        reference = pending.pop()
+        key = reference.idnum if hasattr(reference, "idnum") else id(reference)
+        if reference is None or key in seen:
+            continue
+        seen.add(key)
+        resources = reference.get_object()
+        for font in (resources.get("/Font") or {}).values():
+            fonts.setdefault(font.idnum if hasattr(font, "idnum") else id(font), font)
+        for form in (resources.get("/XObject") or {}).values():
+            form = form.get_object()
+            if form.get("/Subtype") == "/Form":
+                pending.append(form.raw_get("/Resources"))
+    return [font.get_object() for _, font in sorted(fonts.items())]
 
 
 def _mapped_glyphs(cmap: bytes) -> set[int]:
