@@ -11,6 +11,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "cover": "封面",
         "title_page": "扉页",
         "start": "正文",
+        "article": "{count}篇文章",
         "articles": "{count}篇文章",
         "original": "原文链接",
         "original_language": "原文版本",
@@ -25,6 +26,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "cover": "封面",
         "title_page": "扉頁",
         "start": "正文",
+        "article": "{count}篇文章",
         "articles": "{count}篇文章",
         "original": "原文連結",
         "original_language": "原文版本",
@@ -39,6 +41,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "cover": "Cover",
         "title_page": "Title page",
         "start": "Start",
+        "article": "{count} article",
         "articles": "{count} articles",
         "original": "Original article",
         "original_language": "Original-language version",
@@ -60,6 +63,11 @@ def labels_for(language: str) -> dict[str, str]:
     if language.lower().startswith("zh"):
         return _LABELS["zh-Hans"]
     return _LABELS["en"]
+
+
+def article_count(labels: dict[str, str], count: int) -> str:
+    """"1 article", "12 articles", "12篇文章": ``count`` in the words of ``labels``."""
+    return labels["article" if count == 1 else "articles"].format(count=count)
 
 
 def is_chinese(language: str) -> bool:

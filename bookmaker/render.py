@@ -14,7 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 import jinja2
 from lxml import etree
 
-from .labels import format_date_range, format_datetime, is_chinese, labels_for
+from .labels import (article_count, format_date_range, format_datetime, is_chinese,
+                     labels_for)
 from .model import Article, Book, Chapter
 from .nodes import drop_keeping_tail
 
@@ -259,7 +260,7 @@ def book_view(book: Book) -> dict[str, object]:
         "lang": book.language,
         "date_range": format_date_range(book.first_published, book.last_published,
                                         book.timezone, book.language),
-        "count_line": labels["articles"].format(count=book.article_count),
+        "count_line": article_count(labels, book.article_count),
         "publishers": "、".join(book.publishers) if is_chinese(book.language)
         else ", ".join(book.publishers),
         "labels": labels,

@@ -100,6 +100,31 @@ def test_gb18030_four_byte_characters():
     assert decode_text(text.encode("gb18030")) == text
 
 
+# --- Korean in EUC-KR, which also decodes as GB18030 -----------------------------------
+
+KOREAN = ("서울에서 열린 정상회의에서 두 나라 정상은 경제 협력과 안보 문제를 논의했다. "
+          "전문가들은 이번 회담이 지역 안정에 중요한 계기가 될 것이라고 말했다.")
+
+
+@pytest.mark.parametrize("encoding", ["euc_kr", "cp949"])
+def test_korean_legacy_encoding_is_not_read_as_chinese(encoding):
+    assert KOREAN.encode(encoding).decode("gb18030")  # the trap: it decodes as Chinese
+    assert decode_text(KOREAN.encode(encoding)) == KOREAN
+    assert decode_text(f"[{KOREAN[:12]}](https://x.kr/)\n{KOREAN}".encode(encoding)) == (
+        f"[{KOREAN[:12]}](https://x.kr/)\n{KOREAN}")
+
+
+@pytest.mark.parametrize("text", [
+    # Chinese without its most frequent characters, whose bytes read in CP949 are
+    # mostly Hangul: names, with and without separators, and places.
+    "习近平普京拜登马克龙朔尔茨岸田文雄尹锡悦莫迪卢拉拉马福萨埃尔多安内塔尼亚胡泽连斯基",
+    "习近平、普京、拜登、马克龙、朔尔茨、岸田文雄、尹锡悦、莫迪、卢拉、拉马福萨、埃尔多安",
+    "北京上海广州深圳天津重庆南京杭州武汉成都西安沈阳长春哈尔滨济南青岛大连厦门宁波苏州",
+])
+def test_chinese_that_reads_as_hangul_stays_chinese(text):
+    assert decode_text(text.encode("gbk")) == text
+
+
 # --- other encodings through the detector --------------------------------------------
 
 @pytest.mark.parametrize("text, encoding", [

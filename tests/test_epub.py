@@ -361,3 +361,14 @@ def test_separate_processes_write_identical_files(tmp_path: Path) -> None:
         outputs.append(target.read_bytes())
     assert outputs[0] == outputs[1]
     assert zipfile.ZipFile(tmp_path / "run1.epub").namelist()[0] == "mimetype"
+
+
+def test_one_article_is_counted_in_the_singular(tmp_path):
+    """English books say "1 article" on the title page and the chapter opener."""
+    article = make_article(1, language="en")
+    book = dataclasses.replace(make_book(1, articles=[article]), title="A digest",
+                               language="en")
+    with zipfile.ZipFile(build_epub(book, tmp_path / "one.epub").path) as epub:
+        text = " ".join(epub.read(name).decode() for name in epub.namelist()
+                        if name.endswith(".xhtml"))
+    assert "1 article<" in text and "1 articles" not in text

@@ -312,6 +312,7 @@ ODD_OUTCOMES = {
     "deep-nesting.txt": "深层嵌套的文章",
     "english.txt": "Putin Visits China [Again] (Belt and Road Forum)",
     "entities.txt": "Entities & more: “引号” [escaped]",
+    "euc-kr.txt": "서울 정상회의, 경제 협력과 안보 논의",
     "gb18030.txt": "生僻字䶮与𠮷",
     "gbk.txt": "中国经济放缓，年轻人就业难",
     "hostile.html": "Hostile alert(1) markup",
