@@ -7,7 +7,6 @@ Heavy modules (the reader's HTML stack, WeasyPrint) load only when first used.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .backends import Backend, available_formats, load_backend
@@ -15,10 +14,8 @@ from .errors import ArticleError, BookmakerError, BuildError, UsageError
 from .model import Article, Book, Chapter, Figure, Footer, LocalImage
 from .options import Options
 
-try:
-    __version__ = version("bookmaker")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0"
+#: The one place the version is written (pyproject.toml reads it from here).
+__version__ = "0.1.0"
 
 #: Public names loaded on first use: name → module.
 _LAZY = {

@@ -49,18 +49,25 @@ def _article_files(folder: Path) -> list[tuple[Path, Path]]:
     files: list[tuple[str, Path, Path]] = []
 
     def walk(directory: Path, resolved: Path, relative: str) -> None:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    if not entry.is_symlink():  # as os.walk: linked folders are not entered
-                        walk(directory / name, resolved / name, f"{relative}{name}/")
-                elif os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES and entry.is_file():
-                    path = directory / name
-                    files.append((f"{relative}{name}", path,
-                                  path.resolve() if entry.is_symlink() else resolved / name))
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            # A folder that cannot be searched is listed, to be skipped with its reason.
+            files.append((relative, directory, resolved))
+            return
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir():
+                if not entry.is_symlink():  # as os.walk: linked folders are not entered
+                    walk(directory / name, resolved / name, f"{relative}{name}/")
+            elif os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES and (
+                    entry.is_file() or entry.is_symlink()):
+                # A link to nothing is kept too: it is skipped with its reason.
+                path = directory / name
+                files.append((f"{relative}{name}", path,
+                              path.resolve() if entry.is_symlink() else resolved / name))
 
     walk(folder, folder.resolve(), "")
     files.sort(key=lambda file: file[0])
@@ -70,10 +77,14 @@ def _article_files(folder: Path) -> list[tuple[Path, Path]]:
 def read_article_file(path: Path) -> bytes:
     """The bytes of the article file at ``path``; raises :class:`ArticleError` only."""
     try:
+        if path.is_dir():
+            with os.scandir(path):  # raises why the folder could not be searched
+                raise ArticleError(path, "a folder, not an article file")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ArticleError(path, f"too large ({size / 2**20:.1f} MB; "
                                      f"the limit is {MAX_FILE_BYTES // 2**20} MB)")
         return path.read_bytes()
     except OSError as error:
-        raise ArticleError(path, f"cannot read: {error.strerror or error}") from None
+        verb = "search folder" if path.is_dir() else "read"
+        raise ArticleError(path, f"cannot {verb}: {error.strerror or error}") from None

@@ -400,7 +400,7 @@ def test_too_large_file_is_refused_unread(tmp_path):
 def test_unreadable_file_is_an_article_error(tmp_path):
     with pytest.raises(ArticleError, match="cannot read"):
         parse_file(tmp_path / "missing.txt")
-    with pytest.raises(ArticleError, match="cannot read"):
+    with pytest.raises(ArticleError, match="a folder, not an article file"):
         parse_file(tmp_path)
 
 
@@ -430,6 +430,32 @@ def test_iter_source_files_refuses_missing_paths_and_empty_folders(tmp_path):
     (tmp_path / "photos" / "a.jpg").write_bytes(b"\xff\xd8")
     with pytest.raises(UsageError, match=f"no article files in {tmp_path / 'photos'}"):
         iter_source_files([tmp_path / "photos"])
+
+
+def test_broken_links_and_unsearchable_folders_are_skipped_with_a_reason(
+        tmp_path, seed_path, monkeypatch):
+    import os
+
+    from bookmaker.options import Options
+    from bookmaker.pipeline import read_sources
+
+    (tmp_path / "seed.txt").write_bytes(seed_path.read_bytes())
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.txt").write_bytes(seed_path.read_bytes())
+    scandir = os.scandir
+
+    def refusing(path):  # the folder is unreadable (root reads anything, so pretend)
+        if Path(path) == tmp_path / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    read = read_sources(Options(sources=(tmp_path,), cache=False))
+    assert len(read.articles) == 1
+    assert sorted((s.path.name, s.reason) for s in read.skipped) == [
+        ("gone.txt", "cannot read: No such file or directory"),
+        ("locked", "cannot search folder: Permission denied")]
 
 
 # --- properties ---------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -36,10 +35,12 @@ class Backend(Protocol):
 
 
 def _targets() -> dict[str, str]:
-    targets = dict(BUILTIN_BACKENDS)
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        targets[entry.name] = entry.value
-    return targets
+    """Every format: the built-in ones, then those other packages register (a plugin
+    cannot take a built-in name)."""
+    from importlib.metadata import entry_points  # slow to import: only when asked
+
+    targets = {entry.name: entry.value for entry in entry_points(group=ENTRY_POINT_GROUP)}
+    return {**targets, **BUILTIN_BACKENDS}
 
 
 def available_formats() -> list[str]:
@@ -49,7 +50,7 @@ def available_formats() -> list[str]:
 
 def load_backend(name: str) -> Backend:
     """Import and instantiate the backend called ``name`` (only that one is imported)."""
-    targets = _targets()
+    targets = BUILTIN_BACKENDS if name in BUILTIN_BACKENDS else _targets()
     if name not in targets:
         known = ", ".join(sorted(targets))
         raise UsageError(f"unknown format {name!r}; known formats: {known}")
