@@ -8,6 +8,7 @@ from itertools import groupby
 from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+from .labels import calendar_date, writing
 from .model import Article, Chapter
 
 #: Section keys (URL path segments) in the order section chapters appear; the
@@ -25,6 +26,8 @@ AUTO_DAY_SPAN = 14
 AUTO_WEEK_SPAN = 122
 
 _WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+_WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
+_WEEKDAYS_KO = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                 "Sunday")
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -40,9 +43,15 @@ def _is_traditional(language: str) -> bool:
 
 
 def day_title(day: date, language: str = "zh-Hans") -> str:
-    """"2023年10月17日 星期二" (or "Tuesday, 17 October 2023")."""
-    if _is_chinese(language):
+    """"2023年10月17日 星期二" (or "2023年10月17日（火）", "2023년 10월 17일 화요일",
+    "Tuesday, 17 October 2023")."""
+    form = writing(language)
+    if form == "zh-Hans":
         return f"{day.year}年{day.month}月{day.day}日 {_WEEKDAYS_ZH[day.weekday()]}"
+    if form == "ja":
+        return f"{calendar_date(day.year, day.month, day.day, language)}（{_WEEKDAYS_JA[day.weekday()]}）"
+    if form == "ko":
+        return f"{calendar_date(day.year, day.month, day.day, language)} {_WEEKDAYS_KO[day.weekday()]}"
     return f"{_WEEKDAYS_EN[day.weekday()]}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
@@ -63,19 +72,33 @@ def week_title(iso_year: int, week: int, language: str = "zh-Hans") -> str:
             span = (f"{monday.year}年{monday.month}月{monday.day}日—"
                     f"{sunday.year}年{sunday.month}月{sunday.day}日")
         return f"{iso_year}年第{week}{word}（{span}）"
+    form = writing(language)
+    if form in ("ja", "ko"):
+        first = calendar_date(monday.year, monday.month, monday.day, language)
+        last = calendar_date(sunday.year, sunday.month, sunday.day, language)
+        if monday.year == sunday.year:  # the year is in the title already
+            first, last = (text.split("年" if form == "ja" else "년 ", 1)[-1]
+                           for text in (first, last))
+        if form == "ja":
+            return f"{iso_year}年第{week}週（{first}—{last}）"
+        return f"{iso_year}년 제{week}주 ({first} – {last})"
     return f"Week {week}, {iso_year} ({english_day_range(monday, sunday)})"
 
 
 def month_title(year: int, month: int, language: str = "zh-Hans") -> str:
-    """"2023年10月" (or "October 2023")."""
-    if _is_chinese(language):
+    """"2023年10月" (or "2023년 10월", "October 2023")."""
+    form = writing(language)
+    if form in ("zh-Hans", "ja"):
         return f"{year}年{month}月"
+    if form == "ko":
+        return f"{year}년 {month}월"
     return f"{_MONTHS_EN[month - 1]} {year}"
 
 
 def all_title(language: str = "zh-Hans") -> str:
     """The title of the single chapter of ``--group-by none``."""
-    return "全部文章" if _is_chinese(language) else "All articles"
+    return {"zh-Hans": "全部文章", "ja": "すべての記事", "ko": "전체 기사"}.get(
+        writing(language), "All articles")
 
 
 def english_day_range(first: date, last: date) -> str:

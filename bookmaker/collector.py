@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from .chapters import group_articles, local_date
-from .labels import format_date_range, is_chinese
+from .labels import format_date_range, writing
 from .model import Article, Book
 from .options import Options
 
@@ -158,13 +158,17 @@ def book_publishers(articles: Sequence[Article], language: str) -> tuple[str, ..
 def default_title(publishers: Sequence[str], articles: Sequence[Article],
                   timezone: str, language: str) -> str:
     """"纽约时报中文网 · 2023年10月16日—10月22日", from the sources and the date range."""
-    chinese = is_chinese(language)
+    form = writing(language)
     if not publishers:
-        source = "新闻选辑" if chinese else "News digest"
+        source = {"zh-Hans": "新闻选辑", "ja": "ニュース選集", "ko": "뉴스 모음"}.get(
+            form, "News digest")
     elif len(publishers) == 1:
         source = publishers[0]
-    elif chinese:
-        source = "、".join(publishers[:2]) + ("等" if len(publishers) > 2 else "")
+    elif form in ("zh-Hans", "ja"):
+        more = "等" if form == "zh-Hans" else "ほか"
+        source = "、".join(publishers[:2]) + (more if len(publishers) > 2 else "")
+    elif form == "ko":
+        source = ", ".join(publishers[:2]) + (" 외" if len(publishers) > 2 else "")
     else:
         source = " and ".join(publishers[:2]) + (" and others"
                                                         if len(publishers) > 2 else "")

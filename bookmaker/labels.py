@@ -51,6 +51,36 @@ _LABELS: dict[str, dict[str, str]] = {
         "figure": "Figure",
         "landmarks": "Landmarks",
     },
+    "ja": {
+        "contents": "目次",
+        "cover": "表紙",
+        "title_page": "扉",
+        "start": "本文",
+        "article": "{count}件の記事",
+        "articles": "{count}件の記事",
+        "original": "元の記事",
+        "original_language": "原語版",
+        "by": "著者",
+        "generated": "bookmaker で編集",
+        "image_missing": "（画像は収録されていません）",
+        "figure": "図",
+        "landmarks": "ガイド",
+    },
+    "ko": {
+        "contents": "목차",
+        "cover": "표지",
+        "title_page": "속표지",
+        "start": "본문",
+        "article": "기사 {count}건",
+        "articles": "기사 {count}건",
+        "original": "원문 기사",
+        "original_language": "원어판",
+        "by": "글",
+        "generated": "bookmaker로 편집",
+        "image_missing": "(이미지 미수록)",
+        "figure": "그림",
+        "landmarks": "길잡이",
+    },
 }
 
 
@@ -60,9 +90,16 @@ def labels_for(language: str) -> dict[str, str]:
         return _LABELS[language]
     if language.lower().startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
         return _LABELS["zh-Hant"]
-    if language.lower().startswith("zh"):
-        return _LABELS["zh-Hans"]
-    return _LABELS["en"]
+    return _LABELS.get(writing(language), _LABELS["en"])
+
+
+def writing(language: str) -> str:
+    """How dates and titles are written for ``language``: "zh-Hans" (any Chinese), "ja",
+    "ko" or "en" (every other language)."""
+    primary = language.lower().split("-")[0]
+    if primary == "zh":
+        return "zh-Hans"
+    return primary if primary in ("ja", "ko") else "en"
 
 
 def article_count(labels: dict[str, str], count: int) -> str:
@@ -77,9 +114,21 @@ def is_chinese(language: str) -> bool:
 def format_date(moment: datetime, timezone: str, language: str) -> str:
     """A calendar date as readers of ``language`` write it, in ``timezone``."""
     local = moment.astimezone(ZoneInfo(timezone))
-    if is_chinese(language):
-        return f"{local.year}年{local.month}月{local.day}日"
-    return f"{local.day} {local:%B} {local.year}"
+    return calendar_date(local.year, local.month, local.day, language)
+
+
+def calendar_date(year: int, month: int, day: int, language: str) -> str:
+    """"2023年10月17日", "2023년 10월 17일" or "17 October 2023"."""
+    form = writing(language)
+    if form in ("zh-Hans", "ja"):
+        return f"{year}年{month}月{day}日"
+    if form == "ko":
+        return f"{year}년 {month}월 {day}일"
+    return f"{day} {_MONTHS_EN[month - 1]} {year}"
+
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
 
 
 def format_datetime(moment: datetime, timezone: str, language: str) -> str:
@@ -98,8 +147,13 @@ def format_date_range(first: datetime | None, last: datetime | None, timezone: s
     start, end = first.astimezone(zone), last.astimezone(zone)
     if start.date() == end.date():
         return format_date(first, timezone, language)
-    if not is_chinese(language):
+    form = writing(language)
+    if form == "en":
         return f"{format_date(first, timezone, language)} – {format_date(last, timezone, language)}"
+    dash = "—" if form in ("zh-Hans", "ja") else " – "
     if start.year == end.year:
-        return f"{start.year}年{start.month}月{start.day}日—{end.month}月{end.day}日"
-    return f"{format_date(first, timezone, language)}—{format_date(last, timezone, language)}"
+        tail = calendar_date(end.year, end.month, end.day, language)
+        # The year is not written again: "2023年10月16日—10月22日".
+        tail = tail.split("年", 1)[-1] if form != "ko" else tail.split("년 ", 1)[-1]
+        return f"{format_date(first, timezone, language)}{dash}{tail}"
+    return f"{format_date(first, timezone, language)}{dash}{format_date(last, timezone, language)}"

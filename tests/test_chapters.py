@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bookmaker.chapters import (day_title, group_articles, month_title, resolve_group_by,
-                                week_title)
+from bookmaker.chapters import (all_title, day_title, group_articles, month_title,
+                                resolve_group_by, week_title)
+from bookmaker.labels import article_count, format_date_range, labels_for
 from bookmaker.model import Article, Footer
 
 
@@ -49,6 +50,32 @@ def test_week_title_across_new_year_names_both_years():
 def test_month_title():
     assert month_title(2023, 10) == "2023年10月"
     assert month_title(2023, 10, "en") == "October 2023"
+
+
+def test_japanese_and_korean_titles():
+    assert day_title(date(2023, 10, 17), "ja") == "2023年10月17日（火）"
+    assert day_title(date(2023, 10, 17), "ko") == "2023년 10월 17일 화요일"
+    assert week_title(2023, 42, "ja") == "2023年第42週（10月16日—10月22日）"
+    assert week_title(2023, 42, "ko-KR") == "2023년 제42주 (10월 16일 – 10월 22일)"
+    assert week_title(2025, 1, "ko") == "2025년 제1주 (2024년 12월 30일 – 2025년 1월 5일)"
+    assert month_title(2023, 10, "ja") == "2023年10月"
+    assert month_title(2023, 10, "ko") == "2023년 10월"
+    assert all_title("ja") == "すべての記事" and all_title("ko") == "전체 기사"
+    assert all_title("fr") == "All articles"
+
+
+def test_dates_and_words_in_the_book_language():
+    first = datetime(2023, 10, 16, 3, tzinfo=timezone.utc)
+    last = datetime(2023, 10, 22, 3, tzinfo=timezone.utc)
+    ranges = {language: format_date_range(first, last, "Asia/Shanghai", language)
+              for language in ("zh-Hans", "ja", "ko", "en")}
+    assert ranges == {"zh-Hans": "2023年10月16日—10月22日", "ja": "2023年10月16日—10月22日",
+                      "ko": "2023년 10월 16일 – 10월 22일",
+                      "en": "16 October 2023 – 22 October 2023"}
+    assert labels_for("ja-JP")["contents"] == "目次"
+    assert labels_for("ko")["contents"] == "목차"
+    assert article_count(labels_for("ko"), 3) == "기사 3건"
+    assert article_count(labels_for("en"), 1) == "1 article"
 
 
 @pytest.mark.parametrize(("first", "last", "mode"), [

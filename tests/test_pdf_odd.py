@@ -58,3 +58,20 @@ def test_hostile_markup_leaves_no_trace(odd_pdf):
     assert b"/JavaScript" not in data and b"/JS " not in data
     fonts = pdffonts(target)
     assert fonts and all(font["emb"] == "yes" and font["sub"] == "yes" for font in fonts)
+
+
+def test_a_korean_book_speaks_korean(tmp_path, odd_dir):
+    """A book of the EUC-KR file alone: Korean words, dates and page references in both
+    formats, and the EPUB still validates."""
+    from epubcheck_util import assert_epubcheck_clean
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "euc-kr.txt").write_bytes((odd_dir / "euc-kr.txt").read_bytes())
+    code = main(["build", str(tmp_path / "in"), "--format", "epub,pdf", "-o",
+                 str(tmp_path / "out"), "--images", "none", "--cache-dir",
+                 str(tmp_path / "cache"), "-q"])
+    assert code == 0
+    text = squeeze("".join(page_texts(tmp_path / "out" / "digest.pdf")))
+    assert "목차" in text and squeeze("2023년 10월 17일 화요일") in text
+    assert squeeze("기사 1건") in text and "Contents" not in text
+    assert_epubcheck_clean(tmp_path / "out" / "digest.epub")
