@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from .labels import calendar_date, writing
+from .labels import MONTHS_EN, calendar_date, writing
 from .model import Article, Chapter
 
 #: Section keys (URL path segments) in the order section chapters appear; the
@@ -30,8 +30,6 @@ _WEEKDAYS_JA = ("月", "火", "水", "木", "金", "土", "日")
 _WEEKDAYS_KO = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                 "Sunday")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
 
 
 def _is_chinese(language: str) -> bool:
@@ -52,7 +50,7 @@ def day_title(day: date, language: str = "zh-Hans") -> str:
         return f"{calendar_date(day.year, day.month, day.day, language)}（{_WEEKDAYS_JA[day.weekday()]}）"
     if form == "ko":
         return f"{calendar_date(day.year, day.month, day.day, language)} {_WEEKDAYS_KO[day.weekday()]}"
-    return f"{_WEEKDAYS_EN[day.weekday()]}, {day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{_WEEKDAYS_EN[day.weekday()]}, {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def week_title(iso_year: int, week: int, language: str = "zh-Hans") -> str:
@@ -87,12 +85,7 @@ def week_title(iso_year: int, week: int, language: str = "zh-Hans") -> str:
 
 def month_title(year: int, month: int, language: str = "zh-Hans") -> str:
     """"2023年10月" (or "2023년 10월", "October 2023")."""
-    form = writing(language)
-    if form in ("zh-Hans", "ja"):
-        return f"{year}年{month}月"
-    if form == "ko":
-        return f"{year}년 {month}월"
-    return f"{_MONTHS_EN[month - 1]} {year}"
+    return calendar_date(year, month, None, language)
 
 
 def all_title(language: str = "zh-Hans") -> str:
@@ -104,12 +97,12 @@ def all_title(language: str = "zh-Hans") -> str:
 def english_day_range(first: date, last: date) -> str:
     """"16–22 October", "30 October – 5 November", "30 December 2024 – 5 January 2025"."""
     if first.year != last.year:
-        return (f"{first.day} {_MONTHS_EN[first.month - 1]} {first.year} – "
-                f"{last.day} {_MONTHS_EN[last.month - 1]} {last.year}")
+        return (f"{first.day} {MONTHS_EN[first.month - 1]} {first.year} – "
+                f"{last.day} {MONTHS_EN[last.month - 1]} {last.year}")
     if first.month != last.month:
-        return (f"{first.day} {_MONTHS_EN[first.month - 1]} – "
-                f"{last.day} {_MONTHS_EN[last.month - 1]}")
-    return f"{first.day}–{last.day} {_MONTHS_EN[first.month - 1]}"
+        return (f"{first.day} {MONTHS_EN[first.month - 1]} – "
+                f"{last.day} {MONTHS_EN[last.month - 1]}")
+    return f"{first.day}–{last.day} {MONTHS_EN[first.month - 1]}"
 
 
 def local_date(article: Article, zone: ZoneInfo) -> date:

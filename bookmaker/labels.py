@@ -117,17 +117,18 @@ def format_date(moment: datetime, timezone: str, language: str) -> str:
     return calendar_date(local.year, local.month, local.day, language)
 
 
-def calendar_date(year: int, month: int, day: int, language: str) -> str:
-    """"2023年10月17日", "2023년 10월 17일" or "17 October 2023"."""
+def calendar_date(year: int, month: int, day: int | None, language: str) -> str:
+    """"2023年10月17日", "2023년 10월 17일" or "17 October 2023"; without ``day``, the
+    month: "2023年10月", "2023년 10월", "October 2023"."""
     form = writing(language)
     if form in ("zh-Hans", "ja"):
-        return f"{year}年{month}月{day}日"
+        return f"{year}年{month}月" + (f"{day}日" if day else "")
     if form == "ko":
-        return f"{year}년 {month}월 {day}일"
-    return f"{day} {_MONTHS_EN[month - 1]} {year}"
+        return f"{year}년 {month}월" + (f" {day}일" if day else "")
+    return (f"{day} " if day else "") + f"{MONTHS_EN[month - 1]} {year}"
 
 
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
 
 
