@@ -55,7 +55,8 @@ def programs_of(reader: Any) -> list[ProgramUse]:
             continue
         descendant = font["/DescendantFonts"][0].get_object()
         descriptor = descendant["/FontDescriptor"].get_object()
-        program = descriptor.raw_get("/FontFile3") or descriptor.raw_get("/FontFile2")
+        program = next((descriptor.raw_get(key) for key in ("/FontFile3", "/FontFile2")
+                        if key in descriptor), None)
         unicode_map = font.get("/ToUnicode")
         if program is None or unicode_map is None or not hasattr(program, "idnum"):
             continue
