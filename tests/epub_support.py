@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote
 
-from bookmaker.model import Article, Book, Chapter, Figure, Footer
+from bookmaker.model import Article, Book, Figure, Footer
+from book_support import chaptered_book
 
 _HAN = ("中国俄罗斯总统普京周二抵达北京参加论坛两国关系经济发展科技文化教育"
         "国际社会合作伙伴外交政策美国欧洲亚洲市场投资银行公司城市人口环境气候")
@@ -74,12 +75,8 @@ def make_book(count: int, *, seed: int = 0, per_chapter: int = 10,
                                              1050, 700, "普京周二抵达北京。", "Pool photo")
                                  if i % 3 == 0 else None)
                     for i in range(count)]
-    chapters = tuple(
-        Chapter(title=f"第{n + 1}部分", key=f"part-{n + 1}",
-                articles=tuple(articles[start:start + per_chapter]))
-        for n, start in enumerate(range(0, len(articles), per_chapter)))
-    return Book(title=title, language="zh-Hans", chapters=chapters,
-                publishers=("纽约时报中文网",), images=images or {})
+    return chaptered_book(articles, per_chapter, title, images,
+                          lambda n: (f"第{n + 1}部分", f"part-{n + 1}"))
 
 
 NS = {

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from bookmaker.model import Article, Book, Chapter, Figure, Footer, LocalImage
+from bookmaker.model import Article, Book, Figure, Footer, LocalImage
+from book_support import chaptered_book
 
 #: Common characters, all in Noto CJK; Traditional forms for zh-Hant articles.
 _HANS = ("中国俄罗斯总统普京周二抵达北京参加论坛两国关系经济发展科技文化教育"
@@ -62,12 +63,8 @@ def make_book(articles: list[Article], *, per_chapter: int = 4,
               title: str = "纽约时报中文网 2023年10月",
               images: dict[str, LocalImage] | None = None) -> Book:
     """The articles in chapters of ``per_chapter``."""
-    chapters = tuple(
-        Chapter(title=f"2023年10月{16 + n}日", key=f"d{n + 1}",
-                articles=tuple(articles[start:start + per_chapter]))
-        for n, start in enumerate(range(0, len(articles), per_chapter)))
-    return Book(title=title, language="zh-Hans", chapters=chapters,
-                publishers=("纽约时报中文网",), images=images or {})
+    return chaptered_book(articles, per_chapter, title, images,
+                          lambda n: (f"2023年10月{16 + n}日", f"d{n + 1}"))
 
 
 def make_jpeg(path: Path, width: int, height: int, colour=(90, 120, 160)) -> LocalImage:
