@@ -110,3 +110,13 @@ def test_a_face_not_installed_or_of_another_version_is_not_shared(books):
 
 def test_an_unreadable_program_has_no_face():
     assert face_key(b"not a font at all") is None
+
+
+def test_a_part_that_makes_no_sense_shares_nothing(books):
+    """Sharing only saves space: a part whose fonts cannot be read keeps its own."""
+    written, _ = books
+    reader = pypdf.PdfReader(written["own"])
+    first_font = next(iter(reader.pages[0]["/Resources"]["/Font"].values())).get_object()
+    del first_font["/ToUnicode"]  # a font dictionary missing what sharing reads
+    assert programs_of(reader) == []
+    assert programs_of(object()) == []

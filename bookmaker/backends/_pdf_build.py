@@ -126,7 +126,11 @@ class Typesetter:
             self._report(len(runs) + 1, len(runs) + 1)
         # The workers are gone by now: the fonts are cut and the book written without them.
         summaries += [job.summary for job in navigation + parts]
-        fonts = share_programs(uses_from_summaries(summary for summary in summaries if summary))
+        try:
+            fonts = share_programs(uses_from_summaries(s for s in summaries if s))
+        except Exception as exc:  # sharing only saves space: each part keeps its own
+            LOGGER.debug("fonts not shared: %s", exc)
+            fonts = {}
         self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]
                        + sources, numbers, fonts)
         self.cache.prune(self.used)

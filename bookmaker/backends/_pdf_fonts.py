@@ -47,7 +47,19 @@ class ProgramUse:
 # -- in the worker: what a part embeds ----------------------------------------------------
 
 def programs_of(reader: Any) -> list[ProgramUse]:
-    """The font programs of a WeasyPrint PDF (read by pypdf) that can be shared."""
+    """The font programs of a WeasyPrint PDF (read by pypdf) that can be shared.
+
+    Sharing only saves space: when any font of the part cannot be made sense of, nothing
+    of the part is shared (a program missing the glyphs of one of its fonts would draw
+    wrong), and its pages keep their own programs. Never an error.
+    """
+    try:
+        return _programs(reader)
+    except Exception:  # an unexpected structure: this part keeps its own programs
+        return []
+
+
+def _programs(reader: Any) -> list[ProgramUse]:
     found: dict[int, tuple[str, set[int]]] = {}
     faces: dict[int, str | None] = {}
     for font in _fonts(reader):
@@ -57,16 +69,14 @@ def programs_of(reader: Any) -> list[ProgramUse]:
         descriptor = descendant["/FontDescriptor"].get_object()
         program = next((descriptor.raw_get(key) for key in ("/FontFile3", "/FontFile2")
                         if key in descriptor), None)
-        unicode_map = font.get("/ToUnicode")
-        if program is None or unicode_map is None or not hasattr(program, "idnum"):
+        if program is None or not hasattr(program, "idnum"):
             continue
-        if program.idnum not in faces:
-            faces[program.idnum] = face_key(program.get_object().get_data())
-        face = faces[program.idnum]
-        if face is None:
-            continue
-        glyphs = found.setdefault(program.idnum, (face, set()))[1]
-        glyphs.update(_mapped_glyphs(unicode_map.get_object().get_data()))
+        number = program.idnum
+        if number not in faces:
+            faces[number] = face_key(program.get_object().get_data())
+        glyphs = _mapped_glyphs(font["/ToUnicode"].get_object().get_data())
+        if faces[number] is not None:
+            found.setdefault(number, (faces[number], set()))[1].update(glyphs)
     return [ProgramUse(number, face, tuple(sorted(glyphs)))
             for number, (face, glyphs) in sorted(found.items())]
 
