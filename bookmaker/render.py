@@ -211,6 +211,16 @@ def _version_label(label: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _sources(article: Article, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, address) of the article's page and of its version in the original
+    language, when there is one."""
+    sources = [(labels["original"], article.url)]
+    if article.footer.original_url:
+        label = _version_label(article.footer.original_label)
+        sources.append((label or labels["original_language"], article.footer.original_url))
+    return sources
+
+
 def article_view(article: Article, context: RenderContext) -> dict[str, object]:
     """Everything the article template shows, computed once."""
     book = context.book
@@ -231,8 +241,7 @@ def article_view(article: Article, context: RenderContext) -> dict[str, object]:
         "notes": [_rewrite_body(line, context) for line in footer.notes],
         "translator": footer.translator,
         "url": article.url,
-        "original_url": footer.original_url,
-        "original_label": _version_label(footer.original_label),
+        "sources": _sources(article, labels_for(article.language)),
         "labels": labels_for(article.language),
         "footnotes": context.link_footnotes,
     }

@@ -74,8 +74,15 @@ def test_footer_and_source_addresses_are_printed(seed_build):
     text = squeeze("".join(page_texts(pdf)))
     assert squeeze("Olivia Wang对本文有报道贡献。") in text
     assert squeeze("翻译：纽约时报中文网") in text
-    assert article.url in text
-    assert article.footer.original_url in text
+    # The sources are footnoted like the links of the text: "原文链接⁷", "英文版⁸" at the
+    # end of the article, their addresses at the foot of the page.
+    pages = "\n".join(page_texts(pdf))
+    source, version = (re.search(rf"^{label}\s*(\d+)\s*$", pages, re.M)
+                       for label in ("原文链接", "英文版"))
+    assert source and version and int(version[1]) == int(source[1]) + 1
+    assert re.search(rf"^{source[1]}\.\s*{re.escape(article.url)}\s*$", pages, re.M)
+    assert re.search(rf"^{version[1]}\.\s*{re.escape(article.footer.original_url)}\s*$",
+                     pages, re.M)
 
 
 def test_external_links_become_numbered_footnotes(seed_build):
