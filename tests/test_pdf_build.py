@@ -119,11 +119,10 @@ def test_failed_render_keeps_the_previous_file(tmp_path, tmp_path_factory, small
     target = tmp_path / "digest.pdf"
     target.write_bytes(b"previous build")
 
-    def broken(document, path, identifier):
-        path.write_bytes(b"%PDF-half")
+    def broken(document, identifier):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pdf_module, "write_document", broken)
+    monkeypatch.setattr(pdf_module, "document_bytes", broken)
     # An empty cache, so that the book is really typeset (in this process: one job).
     options = Options(cache_dir=tmp_path_factory.mktemp("cache"), jobs=1)
     with pytest.raises(BuildError, match="disk full"):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Mapping, Sequence
 
 from ._pdf_fonts import SharedProgram
-from ._pdf_fragment import Fragment, encode_text, renumber
+from ._pdf_fragment import Fragment, encode_text, pdf_real, renumber
 
 #: Objects of the book itself; fragments are numbered after them.
 _CATALOG, _PAGES, _INFO, _SAVE = 1, 2, 3, 4
@@ -188,13 +188,8 @@ def _write_destinations(writer: "_Writer", destinations: Mapping[str, Mark],
 
 
 def _destination(mark: Mark, page_objects: Sequence[int]) -> bytes:
-    return b"[%d 0 R /XYZ %s %s 0]" % (page_objects[mark.page], _real(mark.x), _real(mark.y))
-
-
-def _real(number: float) -> bytes:
-    if number == int(number):
-        return b"%d" % int(number)
-    return (b"%.6f" % number).rstrip(b"0").rstrip(b".")
+    return b"[%d 0 R /XYZ %s %s 0]" % (page_objects[mark.page], pdf_real(mark.x),
+                                       pdf_real(mark.y))
 
 
 class _Writer:

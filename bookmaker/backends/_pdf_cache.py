@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .. import fonts
+from ..atomic import atomic_path
 from ..options import Options
 from ..render import template_fingerprint
 from ._pdf_assets import ASSET_SCHEME
@@ -127,8 +128,8 @@ class PartCache:
     def remember(self, name: str, value: object) -> None:
         """Store a small JSON record under ``name`` (a hint for later builds)."""
         try:
-            write_atomically(self.folder / f"{name}.json", lambda path: path.write_text(
-                json.dumps(value, ensure_ascii=False), encoding="utf-8"))
+            with atomic_path(self.folder / f"{name}.json") as temporary:
+                temporary.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
         except OSError:
             pass
 
@@ -156,18 +157,3 @@ class PartCache:
                 data = b""
             self._asset_hashes[name] = hashlib.sha256(data).hexdigest()
         return self._asset_hashes[name]
-
-
-def write_atomically(path: Path, write) -> None:
-    """Call ``write(temporary_path)``, then move the file to ``path`` in one step."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise

@@ -17,7 +17,7 @@ import re
 import zlib
 from typing import Any
 
-from ._pdf_fragment import Fragment
+from ._pdf_fragment import Fragment, pdf_real
 
 #: The number of the sample's first page: odd (a right page), with every digit.
 SAMPLE_FIRST = 1023456789
@@ -88,7 +88,8 @@ def compose(sample: Fragment, analysis: dict[str, Any], count: int) -> Fragment:
         if side == "right":  # flush right: the shorter the number, the further right
             x += (full_width - _width(page, analysis)) * analysis["size"] / 1000
         glyphs = "".join(f"<{analysis['codes'][digit]}>0" for digit in str(page))
-        drawing = (parts["before"] + _real(x) + parts["between"] + f"[{glyphs}] TJ"
+        drawing = (parts["before"] + pdf_real(x).decode() + parts["between"]
+                   + f"[{glyphs}] TJ"
                    + parts["after"]).encode("latin-1")
         data = zlib.compress(drawing) if compressed else drawing
         composed.objects[number] = (re.sub(rb"/Length \d+", b"/Length %d" % len(data),
@@ -100,7 +101,3 @@ def compose(sample: Fragment, analysis: dict[str, Any], count: int) -> Fragment:
 
 def _width(number: int, analysis: dict[str, Any]) -> float:
     return sum(analysis["widths"][digit] for digit in str(number))
-
-
-def _real(number: float) -> str:
-    return f"{number:.6f}".rstrip("0").rstrip(".")

@@ -243,7 +243,7 @@ class _Writer:
         if isinstance(value, g.NullObject) or value is None:
             return b"null"
         if isinstance(value, g.FloatObject):
-            return _real(float(value))
+            return pdf_real(float(value))
         if isinstance(value, int):
             return b"%d" % value
         if isinstance(value, g.TextStringObject):
@@ -291,7 +291,8 @@ def _number(value) -> float:
         return 0.0
 
 
-def _real(number: float) -> bytes:
+def pdf_real(number: float) -> bytes:
+    """A number as PDF writes it: no exponent, no trailing zeros."""
     if number == int(number):
         return b"%d" % int(number)
     return (b"%.6f" % number).rstrip(b"0").rstrip(b".")

@@ -13,7 +13,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -51,7 +50,7 @@ class RenderTask:
 def render_part(task: RenderTask) -> dict[str, Any]:
     """Typeset ``task`` and store its fragment; return its summary (also stored)."""
     from . import pdf
-    from ._pdf_cache import write_atomically
+    from ..atomic import atomic_path
     from ._pdf_folios import analyse
     from ._pdf_fragment import Fragment, fragment_from_pdf, write_fragment
 
@@ -59,8 +58,7 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     capture = _Capture()
     folio = None
     try:
-        with capture, _collector_paused(), \
-                tempfile.TemporaryDirectory(prefix="bookmaker-part-") as folder:
+        with capture, _collector_paused():
             document = pdf.render_document(task.html, Path(task.asset_dir), None,
                                            stylesheets=task.stylesheets)
             content_pages = len(document.pages) - task.sheets
@@ -72,12 +70,11 @@ def render_part(task: RenderTask) -> dict[str, Any]:
                     (name, index, 0.0, 0.0) for index, page in enumerate(document.pages)
                     for name in sorted(page.anchors)])
             else:
-                rendered = Path(folder) / "part.pdf"
-                pdf.write_document(document, rendered, b"bookmaker-part")
+                rendered = pdf.document_bytes(document, b"bookmaker-part")
                 del document
-                fragment, programs = fragment_from_pdf(rendered.read_bytes(), content_pages)
+                fragment, programs = fragment_from_pdf(rendered, content_pages)
                 if task.folio_sample:
-                    folio = analyse(rendered.read_bytes())
+                    folio = analyse(rendered)
     except BuildError:
         raise
     except Exception as exc:  # WeasyPrint and pypdf fail in many ways; say how, in one line.
@@ -88,7 +85,8 @@ def render_part(task: RenderTask) -> dict[str, Any]:
                "logs": capture.records,
                "seconds": round(time.perf_counter() - started, 2), "process": os.getpid(),
                "folio": folio}
-    write_atomically(Path(task.path), lambda path: write_fragment(fragment, path, summary))
+    with atomic_path(Path(task.path)) as temporary:
+        write_fragment(fragment, temporary, summary)
     del fragment
     _return_memory()
     return summary

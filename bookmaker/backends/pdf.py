@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # WeasyPrint is imported only when a PDF is really written.
 
 __all__ = ["PAGE_GEOMETRY", "PdfBackend", "book_identifier", "book_stylesheets",
            "chapter_parts", "document_html", "front_matter", "print_context",
-           "render_document", "write_document"]
+           "render_document", "document_bytes", "write_document"]
 
 LOGGER = logging.getLogger("bookmaker.pdf")
 
@@ -199,8 +199,13 @@ def render_document(html: str, asset_dir: Path, page_size: str | None,
 
 def write_document(document: "weasyprint.Document", path: Path, identifier: bytes) -> None:
     """Write laid-out pages to ``path`` with subset fonts and a stable file identifier."""
-    document.write_pdf(path, pdf_identifier=identifier, full_fonts=False, hinting=False,
-                       uncompressed_pdf=False)
+    path.write_bytes(document_bytes(document, identifier))
+
+
+def document_bytes(document: "weasyprint.Document", identifier: bytes) -> bytes:
+    """The PDF of laid-out pages, with subset fonts and a stable file identifier."""
+    return document.write_pdf(pdf_identifier=identifier, full_fonts=False, hinting=False,
+                              uncompressed_pdf=False)
 
 
 def book_identifier(book: Book, options: Options) -> bytes:
