@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import tempfile
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -22,17 +21,19 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from ..article_cache import cache_root
 from ..errors import BuildError
 from ..model import Article, Book
+from ..work_sharing import usable_cpus
 from ..options import Options
 from ..render import RenderContext
 from . import _pdf_documents as documents
 from . import _pdf_folios as folios
 from ._pdf_assemble import Furniture, write_book
-from ._pdf_cache import PartCache, cache_root, fingerprint
+from ._pdf_cache import PartCache, fingerprint
 from ._pdf_fonts import SharedProgram, share_programs, uses_from_summaries
 from ._pdf_fragment import Fragment, read_fragment, read_metadata
-from ._pdf_layout import FOLIO_BLOCK, PageMap, split_articles
+from ._pdf_layout import FOLIO_BLOCK, PageMap, anchor_pages, split_articles
 from ._pdf_parallel import Renderer, RenderTask, replay, result
 
 LOGGER = logging.getLogger("bookmaker.pdf")
@@ -99,7 +100,7 @@ class Typesetter:
         """Typeset the book and write its PDF to ``target``."""
         # Without the cache, parts still travel from the workers through files: they go
         # to a folder of this build's own, removed with it.
-        root = cache_root(self.options) if self.options.cache else Path(
+        root = cache_root(self.options.cache_dir) if self.options.cache else Path(
             tempfile.mkdtemp(prefix="parts-", dir=self.asset_dir))
         self.cache = PartCache(root, fingerprint(), self.asset_dir)
         self.content_sheets = self.base_sheets + (documents.CONTENT_ONLY_CSS,)
@@ -107,7 +108,7 @@ class Typesetter:
         self._parts_done = 0
         context = self._context = documents.print_context(self.book, image_names)
         runs = split_articles(list(self.book.articles), *self.part_articles)
-        jobs = self.options.jobs or os.cpu_count() or 1
+        jobs = self.options.jobs or usable_cpus()
         with Renderer(jobs if len(runs) > 1 else 1) as self.renderer:
             placeholder = self._guess_numbers().get
             sample = self._request(
@@ -346,7 +347,4 @@ class Typesetter:
 
 def _shape(summary: Mapping[str, Any]) -> tuple:
     """What the page map reads from a document: its length and where its anchors are."""
-    first: dict[str, int] = {}
-    for name, page, _, _ in summary["anchors"]:
-        first.setdefault(name, page)
-    return summary["pages"], tuple(sorted(first.items()))
+    return summary["pages"], tuple(sorted(anchor_pages(summary).items()))

@@ -24,7 +24,6 @@ from typing import Iterable
 
 from .. import fonts
 from ..atomic import atomic_path
-from ..options import Options
 from ..render import template_fingerprint
 from ._pdf_assets import ASSET_SCHEME
 
@@ -35,15 +34,6 @@ FORMAT = "2"
 #: A part nobody used for this long is removed after a build.
 KEEP_DAYS = 30
 _ASSET_REFERENCE = re.compile(re.escape(ASSET_SCHEME) + r":([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def cache_root(options: Options) -> Path:
-    """``options.cache_dir``, or the user's cache folder for bookmaker."""
-    if options.cache_dir is not None:
-        return Path(options.cache_dir)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("bookmaker"))
 
 
 def fingerprint() -> str:

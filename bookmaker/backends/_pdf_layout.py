@@ -75,17 +75,17 @@ class PageMap:
         self.book = book
         self.front, self.openers = front, openers
         self.parts = parts
-        at = _anchor_pages(front)
+        at = anchor_pages(front)
         runs = [_Run(0, at[COVER_ID], at[TITLE_PAGE_ID], "blank"),
                 _Run(0, at[TITLE_PAGE_ID], at[TOC_ID], "blank"),
                 _Run(0, at[TOC_ID], front["pages"], "plain")]
         where: dict[str, tuple[int, int, int]] = {}  # slug → (source, start, end)
         for source, (articles, summary) in enumerate(parts, start=self.FIRST_PART):
-            starts = _anchor_pages(summary)
+            starts = anchor_pages(summary)
             bounds = [starts[a.slug] for a in articles] + [summary["pages"]]
             for index, article in enumerate(articles):
                 where[article.slug] = (source, bounds[index], bounds[index + 1])
-        at = _anchor_pages(openers)
+        at = anchor_pages(openers)
         bounds = [at[chapter.key] for chapter in book.chapters] + [openers["pages"]]
         for number, chapter in enumerate(book.chapters):
             runs.append(_Run(1, bounds[number], bounds[number + 1], "plain"))
@@ -187,7 +187,7 @@ class PageMap:
             yield source, summary
 
 
-def _anchor_pages(summary: Mapping[str, Any]) -> dict[str, int]:
+def anchor_pages(summary: Mapping[str, Any]) -> dict[str, int]:
     """Anchor name → page index within one typeset document (the first occurrence)."""
     found: dict[str, int] = {}
     for name, page, _, _ in summary["anchors"]:

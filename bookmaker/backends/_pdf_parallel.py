@@ -79,8 +79,7 @@ def render_part(task: RenderTask) -> dict[str, Any]:
         raise
     except Exception as exc:  # WeasyPrint and pypdf fail in many ways; say how, in one line.
         raise BuildError(f"{type(exc).__name__}: {exc}") from None
-    summary = {"pages": content_pages, "forms": len(fragment.forms),
-               "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
+    summary = {"pages": content_pages, "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
                "fonts": [[use.number, use.face, list(use.glyphs)] for use in programs],
                "logs": capture.records,
                "seconds": round(time.perf_counter() - started, 2), "process": os.getpid(),
@@ -190,8 +189,7 @@ class Renderer:
         try:
             future = self._pool.submit(render_part, task)
         except BrokenProcessPool as exc:
-            raise BuildError(f"a PDF worker process stopped unexpectedly ({exc}); "
-                             "try fewer --jobs if memory is short") from None
+            raise _worker_stopped(exc) from None
         self._running.add(future)
         return future
 
@@ -213,5 +211,9 @@ def result(future: Future) -> dict[str, Any]:
     try:
         return future.result()
     except BrokenProcessPool as exc:
-        raise BuildError(f"a PDF worker process stopped unexpectedly ({exc}); "
-                         "try fewer --jobs if memory is short") from None
+        raise _worker_stopped(exc) from None
+
+
+def _worker_stopped(exc: BrokenProcessPool) -> BuildError:
+    return BuildError(f"a PDF worker process stopped unexpectedly ({exc}); "
+                      "try fewer --jobs if memory is short")

@@ -1,7 +1,6 @@
 """The PDF format: the book typeset by WeasyPrint, in parts, into one PDF.
 
-The steps are separable: :func:`print_context` and the document functions of
-``_pdf_documents`` make HTML, :func:`render_document` lays a document out,
+The steps are separable: ``_pdf_documents`` makes HTML, :func:`render_document` lays a document out,
 :func:`write_document` writes it; ``_pdf_build`` typesets a book's parts (in parallel
 and from a cache) and ``_pdf_assemble`` joins them into the book.
 """
@@ -23,14 +22,12 @@ from ..model import Book
 from ..options import Options
 from ..render import read_stylesheet
 from ._pdf_assets import ASSET_SCHEME, stage_images
-from ._pdf_documents import (chapter_parts, document_date, document_html, front_matter,
-                             print_context)
+from ._pdf_documents import document_date
 
 if TYPE_CHECKING:  # WeasyPrint is imported only when a PDF is really written.
     import weasyprint
 
 __all__ = ["PAGE_GEOMETRY", "PdfBackend", "book_identifier", "book_stylesheets",
-           "chapter_parts", "document_html", "front_matter", "print_context",
            "render_document", "document_bytes", "write_document"]
 
 LOGGER = logging.getLogger("bookmaker.pdf")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import platformdirs
-
+from .. import article_cache
 from ..atomic import atomic_path
 from ..options import Options
 
@@ -15,8 +14,7 @@ SUFFIX_MEDIA_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 def cache_root(options: Options) -> Path:
     """``<cache_dir>/images``, or ``images`` in the user cache folder of bookmaker."""
-    base = options.cache_dir or Path(platformdirs.user_cache_dir("bookmaker"))
-    return Path(base) / "images"
+    return article_cache.cache_root(options.cache_dir) / "images"
 
 
 def sha256(data: bytes | str) -> str:
