@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from .labels import MONTHS_EN, calendar_date, writing
+from .labels import MONTHS_EN, calendar_date, is_traditional, writing
 from .model import Article, Chapter
 
 #: Section keys (URL path segments) in the order section chapters appear; the
@@ -32,24 +32,17 @@ _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturda
                 "Sunday")
 
 
-def _is_chinese(language: str) -> bool:
-    return language.lower().startswith("zh")
-
-
-def _is_traditional(language: str) -> bool:
-    return language.lower().startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo"))
-
-
 def day_title(day: date, language: str = "zh-Hans") -> str:
     """"2023年10月17日 星期二" (or "2023年10月17日（火）", "2023년 10월 17일 화요일",
     "Tuesday, 17 October 2023")."""
     form = writing(language)
+    written = calendar_date(day.year, day.month, day.day, language)
     if form == "zh-Hans":
-        return f"{day.year}年{day.month}月{day.day}日 {_WEEKDAYS_ZH[day.weekday()]}"
+        return f"{written} {_WEEKDAYS_ZH[day.weekday()]}"
     if form == "ja":
-        return f"{calendar_date(day.year, day.month, day.day, language)}（{_WEEKDAYS_JA[day.weekday()]}）"
+        return f"{written}（{_WEEKDAYS_JA[day.weekday()]}）"
     if form == "ko":
-        return f"{calendar_date(day.year, day.month, day.day, language)} {_WEEKDAYS_KO[day.weekday()]}"
+        return f"{written} {_WEEKDAYS_KO[day.weekday()]}"
     return f"{_WEEKDAYS_EN[day.weekday()]}, {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
@@ -62,24 +55,15 @@ def week_title(iso_year: int, week: int, language: str = "zh-Hans") -> str:
     """
     monday = date.fromisocalendar(iso_year, week, 1)
     sunday = monday + timedelta(days=6)
-    if _is_chinese(language):
-        word = "週" if _is_traditional(language) else "周"
-        if monday.year == sunday.year:
-            span = f"{monday.month}月{monday.day}日—{sunday.month}月{sunday.day}日"
-        else:
-            span = (f"{monday.year}年{monday.month}月{monday.day}日—"
-                    f"{sunday.year}年{sunday.month}月{sunday.day}日")
-        return f"{iso_year}年第{week}{word}（{span}）"
     form = writing(language)
-    if form in ("ja", "ko"):
-        first = calendar_date(monday.year, monday.month, monday.day, language)
-        last = calendar_date(sunday.year, sunday.month, sunday.day, language)
-        if monday.year == sunday.year:  # the year is in the title already
-            first, last = (text.split("年" if form == "ja" else "년 ", 1)[-1]
-                           for text in (first, last))
-        if form == "ja":
-            return f"{iso_year}年第{week}週（{first}—{last}）"
-        return f"{iso_year}년 제{week}주 ({first} – {last})"
+    if form != "en":
+        within = monday.year == sunday.year  # the year is in the title already
+        first, last = (calendar_date(end.year, end.month, end.day, language,
+                                     with_year=not within) for end in (monday, sunday))
+        if form == "ko":
+            return f"{iso_year}년 제{week}주 ({first} – {last})"
+        word = "週" if form == "ja" or is_traditional(language) else "周"
+        return f"{iso_year}年第{week}{word}（{first}—{last}）"
     return f"Week {week}, {iso_year} ({english_day_range(monday, sunday)})"
 
 

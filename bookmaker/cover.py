@@ -8,7 +8,7 @@ from typing import Protocol
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .fonts import FontFile, find_cjk_font, require_cjk_font
+from .fonts import FontFile, require_cjk_font
 from .model import Book
 from .render import book_view
 
@@ -173,11 +173,11 @@ def render_cover(book: Book) -> bytes:
     view = book_view(book)
     image = Image.new("RGB", COVER_SIZE, _PAPER)
     draw = ImageDraw.Draw(image)
-    faces = _Faces(book.language)
-    _draw_band(draw, str(view["publishers"]), faces)
+    language = book.language
+    _draw_band(draw, str(view["publishers"]), language)
     _draw_title_block(draw, book.title or str(view["count_line"]), str(view["date_range"]),
-                      str(view["count_line"]), faces)
-    _draw_sections(draw, _sections(book), faces)
+                      str(view["count_line"]), language)
+    _draw_sections(draw, _sections(book), language)
     output = io.BytesIO()
     # Pillow writes no time, EXIF or software marker into a JPEG unless asked to.
     image.save(output, format="JPEG", quality=90, subsampling=0)
@@ -188,31 +188,21 @@ _BAND_HEIGHT = 300
 _TEXT_WIDTH = COVER_SIZE[0] - 2 * _MARGIN
 
 
-class _Faces:
-    """The cover's faces, in the forms of the book's language (Traditional Chinese
-    titles in Traditional forms)."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-
-    def get(self, style: str, bold: bool = False) -> FontFile:
-        return find_cjk_font(style, bold, self.language) or require_cjk_font(style, bold)
-
-
-def _draw_band(draw: ImageDraw.ImageDraw, publishers: str, faces: _Faces) -> None:
+def _draw_band(draw: ImageDraw.ImageDraw, publishers: str, language: str) -> None:
     draw.rectangle((0, 0, COVER_SIZE[0], _BAND_HEIGHT), fill=_BAND)
     if publishers:
-        font = _font(faces.get("sans", bold=True), 64)
+        font = _font(require_cjk_font("sans", True, language), 64)
         draw.text((_MARGIN, _BAND_HEIGHT / 2), _ellipsize(publishers, font, _TEXT_WIDTH),
                   font=font, fill=_PAPER, anchor="lm")
 
 
 def _draw_title_block(draw: ImageDraw.ImageDraw, title: str, date_range: str,
-                      count_line: str, faces: _Faces) -> None:
+                      count_line: str, language: str) -> None:
     """Title, a short rule, the date range and the count, centred a little above the
     middle of the page so that a short title does not leave the top half crowded."""
-    title_font, lines = _fit_title(title, faces.get("serif", bold=True), _TEXT_WIDTH)
-    sans = faces.get("sans")
+    title_font, lines = _fit_title(title, require_cjk_font("serif", True, language),
+                                   _TEXT_WIDTH)
+    sans = require_cjk_font("sans", False, language)
     line_height = round(title_font.size * 1.32)
     rule_gap, facts_gap, facts_line = 40, 160, 120
     block = (title_font.size + line_height * (len(lines) - 1) + rule_gap + facts_gap
@@ -233,10 +223,10 @@ def _draw_title_block(draw: ImageDraw.ImageDraw, title: str, date_range: str,
     draw.text((_MARGIN, y), count_line, font=_font(sans, 64), fill=_GREY, anchor="ls")
 
 
-def _draw_sections(draw: ImageDraw.ImageDraw, sections: str, faces: _Faces) -> None:
+def _draw_sections(draw: ImageDraw.ImageDraw, sections: str, language: str) -> None:
     if not sections:
         return
-    font = _font(faces.get("sans"), 48)
+    font = _font(require_cjk_font("sans", False, language), 48)
     baseline = COVER_SIZE[1] - 220
     draw.line((_MARGIN, baseline - 90, COVER_SIZE[0] - _MARGIN, baseline - 90), fill=_LIGHT,
               width=2)

@@ -239,15 +239,8 @@ def _decode_detected(data: bytes) -> str | None:
 
 def _common_share(text: str, is_common) -> float:
     """Share of the non-ASCII characters of ``text`` that ``is_common`` accepts."""
-    total = common = 0
-    for ch in text:
-        if ch <= "\x7f" or ch.isspace():
-            continue
-        total += 1
-        common += is_common(ch)
-        if total >= _SCORE_SAMPLE:
-            break
-    return common / total if total else 0.0
+    sample = _non_ascii(text)
+    return sum(map(is_common, sample)) / len(sample) if sample else 0.0
 
 
 def _common_in_gb(ch: str) -> bool:

@@ -80,10 +80,11 @@ def find_cjk_font(style: str = "sans", bold: bool = False,
     return None
 
 
-def require_cjk_font(style: str = "sans", bold: bool = False) -> FontFile:
+def require_cjk_font(style: str = "sans", bold: bool = False,
+                     language: str = "zh-Hans") -> FontFile:
     """Like :func:`find_cjk_font`, but a missing font is a :class:`BuildError` saying
     how to install one."""
-    font = find_cjk_font(style, bold)
+    font = find_cjk_font(style, bold, language)
     if font is None:
         raise BuildError(
             f"no CJK font found through fontconfig (tried {', '.join(SERIF_FAMILIES + SANS_FAMILIES)}); "

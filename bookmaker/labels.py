@@ -93,7 +93,7 @@ def labels_for(language: str) -> dict[str, str]:
     """The reader-facing words for a BCP 47 ``language`` (English for unknown ones)."""
     if language in _LABELS:
         return _LABELS[language]
-    if language.lower().startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
+    if is_traditional(language):
         return _LABELS["zh-Hant"]
     return _LABELS.get(writing(language), _LABELS["en"])
 
@@ -112,6 +112,11 @@ def article_count(labels: dict[str, str], count: int) -> str:
     return labels["article" if count == 1 else "articles"].format(count=count)
 
 
+def is_traditional(language: str) -> bool:
+    """Whether ``language`` is Chinese written in Traditional characters."""
+    return language.lower().startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo"))
+
+
 def is_chinese(language: str) -> bool:
     return language.lower().startswith("zh")
 
@@ -122,15 +127,17 @@ def format_date(moment: datetime, timezone: str, language: str) -> str:
     return calendar_date(local.year, local.month, local.day, language)
 
 
-def calendar_date(year: int, month: int, day: int | None, language: str) -> str:
+def calendar_date(year: int, month: int, day: int | None, language: str,
+                  with_year: bool = True) -> str:
     """"2023年10月17日", "2023년 10월 17일" or "17 October 2023"; without ``day``, the
-    month: "2023年10月", "2023년 10월", "October 2023"."""
+    month: "2023年10月", "2023년 10월", "October 2023"; ``with_year`` false leaves the
+    year out (the second end of a range within one year)."""
     form = writing(language)
     if form in ("zh-Hans", "ja"):
-        return f"{year}年{month}月" + (f"{day}日" if day else "")
+        return (f"{year}年" if with_year else "") + f"{month}月" + (f"{day}日" if day else "")
     if form == "ko":
-        return f"{year}년 {month}월" + (f" {day}일" if day else "")
-    return (f"{day} " if day else "") + f"{MONTHS_EN[month - 1]} {year}"
+        return (f"{year}년 " if with_year else "") + f"{month}월" + (f" {day}일" if day else "")
+    return (f"{day} " if day else "") + MONTHS_EN[month - 1] + (f" {year}" if with_year else "")
 
 
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -157,9 +164,7 @@ def format_date_range(first: datetime | None, last: datetime | None, timezone: s
     if form == "en":
         return f"{format_date(first, timezone, language)} – {format_date(last, timezone, language)}"
     dash = "—" if form in ("zh-Hans", "ja") else " – "
-    if start.year == end.year:
-        tail = calendar_date(end.year, end.month, end.day, language)
-        # The year is not written again: "2023年10月16日—10月22日".
-        tail = tail.split("年", 1)[-1] if form != "ko" else tail.split("년 ", 1)[-1]
+    if start.year == end.year:  # the year is not written again: "2023年10月16日—10月22日"
+        tail = calendar_date(end.year, end.month, end.day, language, with_year=False)
         return f"{format_date(first, timezone, language)}{dash}{tail}"
     return f"{format_date(first, timezone, language)}{dash}{format_date(last, timezone, language)}"

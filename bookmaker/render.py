@@ -225,6 +225,7 @@ def article_view(article: Article, context: RenderContext) -> dict[str, object]:
     """Everything the article template shows, computed once."""
     book = context.book
     footer = article.footer
+    labels = labels_for(article.language)
     return {
         "article": article,
         "id": article.slug,
@@ -240,9 +241,8 @@ def article_view(article: Article, context: RenderContext) -> dict[str, object]:
         "contributors": [_rewrite_body(line, context) for line in footer.contributors],
         "notes": [_rewrite_body(line, context) for line in footer.notes],
         "translator": footer.translator,
-        "url": article.url,
-        "sources": _sources(article, labels_for(article.language)),
-        "labels": labels_for(article.language),
+        "sources": _sources(article, labels),
+        "labels": labels,
         "footnotes": context.link_footnotes,
     }
 

@@ -92,9 +92,7 @@ class _FixedTimeZipFile(zipfile.ZipFile):
     def writestr(self, zinfo_or_arcname, data, compress_type=None,  # type: ignore[override]
                  compresslevel=None) -> None:
         if isinstance(zinfo_or_arcname, str):
-            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self._date_time)
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
+            info = self._info(zinfo_or_arcname)
             # Images are compressed already; deflating them again only costs time.
             stored = zinfo_or_arcname.lower().endswith(_COMPRESSED_SUFFIXES)
             info.compress_type = zipfile.ZIP_STORED if stored else self.compression
@@ -102,11 +100,16 @@ class _FixedTimeZipFile(zipfile.ZipFile):
         super().writestr(zinfo_or_arcname, data, compress_type=compress_type,
                          compresslevel=compresslevel or self.compresslevel)
 
-    def write_deflated(self, name: str, page: Deflated) -> None:
-        """Add an entry whose bytes are deflated already, as zipfile itself would add it."""
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        """An entry with the book's fixed time, made on Unix, readable by all."""
         info = zipfile.ZipInfo(name, date_time=self._date_time)
         info.create_system = 3
         info.external_attr = 0o100644 << 16
+        return info
+
+    def write_deflated(self, name: str, page: Deflated) -> None:
+        """Add an entry whose bytes are deflated already, as zipfile itself would add it."""
+        info = self._info(name)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.file_size, info.compress_size, info.CRC = page.size, len(page.data), page.crc
         if not all(hasattr(self, attribute) for attribute in ("_writecheck", "start_dir")):

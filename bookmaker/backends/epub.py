@@ -188,13 +188,13 @@ class EpubBackend:
         return target
 
 
-def assemble(book: Book, cache: PageCache | None = None, jobs: int = 0,
-             progress: Callable[[int, int], None] | None = None) -> epub.EpubBook:
+def assemble(book: Book, cache: PageCache, jobs: int,
+             progress: Callable[[int, int], None] | None) -> epub.EpubBook:
     """The ebooklib book, step by step. Article pages are made first (deflated, so they
     take little memory); the other pages are rendered as the writer stores them."""
     layout = _Layout(book)
     context = layout.context(book)
-    pages = ArticlePages(book, context, cache or PageCache(None), _STYLE_LINKS)
+    pages = ArticlePages(book, context, cache, _STYLE_LINKS)
     pages.prepare([(article, _plain(article.title, article.url))
                    for article in book.articles], jobs, progress)
     package = epub.EpubBook()
