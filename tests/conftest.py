@@ -9,16 +9,6 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="session", autouse=True)
-def private_user_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Builds that use the default cache folder write to a temporary one, never to the
-    user's (subprocesses inherit it through the environment)."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
-    yield
-    patch.undo()
-
-
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     """The reference article of DESIGN.md §1."""
@@ -76,7 +66,8 @@ def no_network(monkeypatch):
 @pytest.fixture(scope="session", autouse=True)
 def _throwaway_user_cache(tmp_path_factory):
     """Builds that fall back to the user's cache folder use a throwaway one instead, so
-    tests neither read nor fill ``~/.cache/bookmaker``."""
+    tests neither read nor fill ``~/.cache/bookmaker`` (subprocesses inherit it through
+    the environment)."""
     folder = tmp_path_factory.mktemp("user-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(folder))

@@ -142,6 +142,15 @@ def test_no_cache_reads_and_writes_nothing(folder, tmp_path):
     cache = tmp_path / "cache"
     assert read(folder, cache, cache=False) == fresh(folder)
     assert not (cache / "articles.sqlite").exists()
+    # With a cache full of wrong entries for these very files, nothing comes from it
+    # and nothing in it changes.
+    expected = fresh(folder)
+    ArticleCache(cache).put_many((file_digest(a.source_path.read_bytes()),
+                                  a.__class__(**{**vars(a), "title": "stale"}))
+                                 for a in expected.articles)
+    before = stored_rows(cache)
+    assert read(folder, cache, cache=False) == expected
+    assert stored_rows(cache) == before
 
 
 def test_the_fingerprint_covers_every_module_the_reader_runs():

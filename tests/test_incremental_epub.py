@@ -222,11 +222,23 @@ def test_a_changed_template_is_never_served_from_the_cache(folder, tmp_path):
         next(n for n in zipfile.ZipFile(target).namelist() if n.startswith("EPUB/text/a")))
 
 
-def test_helper_processes_build_the_same_book(tmp_path):
-    """Enough articles for forked helpers (when there are two CPUs) to read and render."""
+def test_helper_processes_build_the_same_book(tmp_path, monkeypatch):
+    """Enough articles for forked helpers to read and render (two CPUs, whatever the
+    machine has), and the same book as one process makes."""
+    from bookmaker import pipeline, work_sharing
+    from bookmaker.backends import _epub_pages
+
+    monkeypatch.setattr(work_sharing, "usable_cpus", lambda: 2)
+    helpers_used: list[int] = []
+    for module in (pipeline, _epub_pages):
+        def counted(function, count, helpers, progress=None, shared=module.map_shared):
+            helpers_used.append(helpers)
+            return shared(function, count, helpers, progress)
+        monkeypatch.setattr(module, "map_shared", counted)
     folder = tmp_path / "archive"
     corpus.generate(folder, 90, seed=9)
     shared = build(folder, tmp_path / "shared.epub", tmp_path / "cache", jobs=0)
+    assert len(helpers_used) == 2 and min(helpers_used) > 0  # reading and rendering
     alone = build(folder, tmp_path / "alone.epub", None, cache=False, jobs=1)
     assert shared == alone
 

@@ -63,6 +63,7 @@ def test_a_later_clean_build_forgets_what_was_left_out(failing_weasyprint, tmp_p
     backend = PdfBackend()
     backend.part_articles = (2, 3)
     backend.write(book, tmp_path / "book.pdf", Options(jobs=1, cache_dir=tmp_path))
+    assert backend.left_out  # the first build did leave the article out
     _, clean = _book(set())
     backend.write(clean, tmp_path / "book.pdf", Options(jobs=1, cache_dir=tmp_path))
     assert backend.left_out == ()
