@@ -58,14 +58,21 @@ def reader_fingerprint() -> str:
 
     from . import __version__
 
+    return code_fingerprint(
+        (__version__, sys.version, unicodedata.unidata_version, nh3.__version__,
+         lxml.etree.LXML_VERSION, lxml.etree.LIBXML_VERSION), READER_MODULES)
+
+
+def code_fingerprint(versions: Iterable[object], modules: Iterable[str]) -> str:
+    """A hash of ``versions`` and of the source of bookmaker's ``modules`` (dotted names
+    below the package: "reader", "backends._epub_pages")."""
     digest = hashlib.sha256()
-    for part in (__version__, sys.version, unicodedata.unidata_version, nh3.__version__,
-                 lxml.etree.LXML_VERSION, lxml.etree.LIBXML_VERSION):
+    for part in versions:
         digest.update(repr(part).encode())
     package = Path(__file__).resolve().parent
-    for name in READER_MODULES:
+    for name in modules:
         digest.update(name.encode())
-        digest.update(source_or_nonce(package / f"{name}.py"))
+        digest.update(source_or_nonce(package / f"{name.replace('.', '/')}.py"))
     return digest.hexdigest()
 
 

@@ -136,8 +136,8 @@ def read_sources(options: Options, progress: Progress | None = None, *,
     helpers = helper_count(len(unparsed), options.jobs)
     if helpers:
         from . import reader  # noqa: F401 - imported once, before the helpers are forked
-    parsed = map_shared(lambda index: _parse(paths[unparsed[index]]), len(unparsed),
-                        helpers, report)
+    parsed = map_shared(lambda index: _parse(paths[unparsed[index]], cache is not None),
+                        len(unparsed), helpers, report)
     fresh = []
     for position, (outcome, digest) in zip(unparsed, parsed):
         outcomes[position] = outcome
@@ -164,13 +164,14 @@ def read_sources(options: Options, progress: Progress | None = None, *,
     return ReadResult(tuple(articles), tuple(skipped), tuple(warnings), writer)
 
 
-def _parse(path: Path) -> tuple[Article | Skipped, str]:
-    """One file's article (or why it was skipped), and the digest of the bytes parsed."""
+def _parse(path: Path, digest: bool) -> tuple[Article | Skipped, str]:
+    """One file's article (or why it was skipped), and (for the cache) the digest of
+    the bytes parsed."""
     from .reader import parse_bytes
 
     try:
         data = read_article_file(path)
-        return parse_bytes(data, path), file_digest(data)
+        return parse_bytes(data, path), file_digest(data) if digest else ""
     except ArticleError as exc:
         return Skipped(exc.path, exc.reason), ""
     except Exception as exc:  # noqa: BLE001 - one odd file must not end the run

@@ -299,3 +299,27 @@ def assert_contents_match(book: Book, entries: list[tuple[str, int]], page_of) -
     numbers = dict(entries)
     for article in book.articles:
         assert numbers[squeeze(article.title)] == page_of(article), article.title
+
+
+#: Parts of two or three articles, so that a small book has several.
+PART_ARTICLES = (2, 3)
+
+
+def part_backend():
+    """The PDF backend typesetting in parts of :data:`PART_ARTICLES`."""
+    from bookmaker.backends.pdf import PdfBackend
+
+    backend = PdfBackend()
+    backend.part_articles = PART_ARTICLES
+    return backend
+
+
+def article_page(pages: list[str], article, byline: bool = True) -> int:
+    """The one page (1-based) that begins with the article's header: its section, its
+    title, then (with ``byline``) its byline."""
+    header = article.section + article.title
+    if byline:
+        header += "、".join(article.authors) or str(article.published.year)
+    found = [n for n, page in enumerate(pages, 1) if squeeze(page).startswith(squeeze(header))]
+    assert len(found) == 1, (article.title, found)
+    return found[0]

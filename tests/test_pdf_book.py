@@ -12,8 +12,9 @@ from bookmaker.corpus import generate
 from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
-from pdf_support import (LogRecorder, assert_contents_match, fonts_drawn, leader_entries,
-                         make_article, outline, page_texts, squeeze, unexpected_warnings)
+from pdf_support import (LogRecorder, article_page, assert_contents_match, fonts_drawn,
+                         leader_entries, make_article, outline, page_texts, squeeze,
+                         unexpected_warnings)
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +32,6 @@ def corpus_build(tmp_path_factory):
     with LogRecorder() as log:
         pdf = PdfBackend().write(book, folder / "book.pdf", Options())
     return book, pdf, log, target, traditional, linking
-
-
-def _article_page(pages: list[str], article) -> int:
-    """The one page (1-based) that begins with the article's header: its section, its
-    title, then its byline."""
-    byline = "、".join(article.authors) or str(article.published.year)
-    header = squeeze(article.section + article.title + byline)
-    found = [n for n, page in enumerate(pages, 1) if squeeze(page).startswith(header)]
-    assert len(found) == 1, (article.title, found)
-    return found[0]
 
 
 def _is_opener(page: str) -> bool:
@@ -67,7 +58,7 @@ def test_every_contents_number_is_the_page_of_its_title(corpus_build):
     book, pdf, *_ = corpus_build
     pages = page_texts(pdf)
     entries = _contents_numbers(page_texts(pdf, layout=True))
-    assert_contents_match(book, entries, lambda article: _article_page(pages, article))
+    assert_contents_match(book, entries, lambda article: article_page(pages, article))
     numbers = dict(entries)
     for chapter in book.chapters:
         page = pages[numbers[squeeze(chapter.title)] - 1]
@@ -85,22 +76,22 @@ def test_outline_is_chapters_then_their_articles(corpus_build):
     by_title = {a.title: a for a in book.articles}
     for _, _, articles in tree:
         for title, page in articles:
-            assert page == _article_page(pages, by_title[title])
+            assert page == article_page(pages, by_title[title])
 
 
 def test_every_article_starts_a_new_page(corpus_build):
     book, pdf, *_ = corpus_build
     pages = page_texts(pdf)
     for article in book.articles:
-        page = pages[_article_page(pages, article) - 1]
+        page = pages[article_page(pages, article) - 1]
         assert squeeze(page).startswith(squeeze(article.section + article.title))
 
 
 def test_link_to_an_article_of_the_book_names_its_page(corpus_build):
     _, pdf, _, target, _, linking = corpus_build
     pages = page_texts(pdf)
-    text = squeeze(pages[_article_page(pages, linking) - 1])
-    assert f"这篇文章（见第{_article_page(pages, target)}页）" in text
+    text = squeeze(pages[article_page(pages, linking) - 1])
+    assert f"这篇文章（见第{article_page(pages, target)}页）" in text
     # An internal link is not a footnote: the page prints no address for it.
     assert target.url not in text
 
@@ -112,8 +103,8 @@ def test_traditional_article_is_set_in_a_traditional_font(corpus_build):
     def fonts_on(page: int) -> set[str]:
         return {name.partition("+")[2] for name in fonts_drawn(pdf, page)}
 
-    hant = fonts_on(_article_page(pages, traditional))
-    hans = fonts_on(_article_page(pages, linking))
+    hant = fonts_on(article_page(pages, traditional))
+    hans = fonts_on(article_page(pages, linking))
     assert "Noto-Serif-CJK-TC" in hant and "Noto-Serif-CJK-SC" not in hant
     assert "Noto-Serif-CJK-SC" in hans and not any("TC" in name for name in hans)
 
@@ -127,4 +118,4 @@ def test_chapter_openers_list_their_articles_with_pages(corpus_build):
                       if squeeze(p).startswith(squeeze(chapter.title)) and _is_opener(p))
         listed = opener.split("篇文章", 1)[1]
         assert leader_entries(listed) == [
-            (squeeze(a.title), _article_page(pages, a)) for a in chapter.articles]
+            (squeeze(a.title), article_page(pages, a)) for a in chapter.articles]

@@ -18,7 +18,7 @@ from bookmaker.corpus import generate
 from bookmaker.errors import BuildError
 from bookmaker.options import Options
 
-from pdf_support import make_article, page_texts, squeeze
+from pdf_support import make_article, page_texts, part_backend, squeeze
 
 MARKER = "排版故障标记"
 
@@ -46,8 +46,7 @@ def _book(bad: set[int]):
 
 def test_the_article_is_left_out_and_the_rest_printed(failing_weasyprint, tmp_path):
     articles, book = _book({3})
-    backend = PdfBackend()
-    backend.part_articles = (2, 3)
+    backend = part_backend()
     written = backend.write(book, tmp_path / "book.pdf", Options(jobs=1, cache_dir=tmp_path))
     text = squeeze("".join(page_texts(written)))
     assert squeeze(articles[2].title) not in text
@@ -60,8 +59,7 @@ def test_the_article_is_left_out_and_the_rest_printed(failing_weasyprint, tmp_pa
 
 def test_a_later_clean_build_forgets_what_was_left_out(failing_weasyprint, tmp_path):
     _, book = _book({3})
-    backend = PdfBackend()
-    backend.part_articles = (2, 3)
+    backend = part_backend()
     backend.write(book, tmp_path / "book.pdf", Options(jobs=1, cache_dir=tmp_path))
     assert backend.left_out  # the first build did leave the article out
     _, clean = _book(set())

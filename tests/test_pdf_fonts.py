@@ -11,13 +11,12 @@ from PIL import Image, ImageChops
 
 from bookmaker.backends import _pdf_build
 from bookmaker.backends._pdf_fonts import ProgramUse, face_key, programs_of, share_programs
-from bookmaker.backends.pdf import PdfBackend
 from bookmaker.collector import collect
 from bookmaker.corpus import generate
 from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
-from pdf_support import make_article, page_texts, squeeze
+from pdf_support import make_article, page_texts, part_backend, squeeze
 
 
 def _programs(pdf) -> dict[str, set[int]]:
@@ -47,8 +46,7 @@ def books(tmp_path_factory):
         4, body="<p>积分符号∮、倒置的和号⅋与字母ǅ都不在思源字体里。</p>" * 3,
         title="数学符号与罕见字母"))
     book = collect(articles, Options(group_by="day")).book
-    backend = PdfBackend()
-    backend.part_articles = (2, 3)
+    backend = part_backend()
     written = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1700000000")

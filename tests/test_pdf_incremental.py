@@ -11,22 +11,19 @@ from pathlib import Path
 import pytest
 
 from bookmaker.backends import _pdf_cache
-from bookmaker.backends.pdf import PdfBackend
 from bookmaker.errors import BuildError
 from bookmaker.options import Options
 
 from bookmaker.collector import collect
 
-from pdf_support import make_article, outline, page_texts
-
-PART_ARTICLES = (2, 3)
+from pdf_support import (PART_ARTICLES, make_article, outline, page_texts,
+                         part_backend)
 
 
 def _build(book, target: Path, cache_dir: Path, **options) -> tuple[bytes, dict[str, int]]:
     """Write ``book`` with one job and the cache at ``cache_dir``; (bytes, what was
     typeset)."""
-    backend = PdfBackend()
-    backend.part_articles = PART_ARTICLES
+    backend = part_backend()
     backend.write(book, target, Options(jobs=1, cache_dir=cache_dir, **options))
     return target.read_bytes(), backend.last_typeset
 

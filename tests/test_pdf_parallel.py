@@ -8,24 +8,15 @@ import re
 import pypdf
 import pytest
 
-from bookmaker.backends.pdf import PdfBackend
 from bookmaker.collector import collect
 from bookmaker.corpus import generate
 from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
-from pdf_support import (LogRecorder, assert_contents_match, leader_entries, make_article,
-                         outline, page_texts, pdffonts, render_one_document, squeeze,
-                         unexpected_warnings)
+from pdf_support import (PART_ARTICLES, LogRecorder, article_page, assert_contents_match,
+                         leader_entries, make_article, outline, page_texts, part_backend,
+                         pdffonts, render_one_document, squeeze, unexpected_warnings)
 
-#: Parts of two or three articles, so that a small book has several.
-PART_ARTICLES = (2, 3)
-
-
-def _backend() -> PdfBackend:
-    backend = PdfBackend()
-    backend.part_articles = PART_ARTICLES
-    return backend
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +49,7 @@ def builds(tmp_path_factory, book):
             options = Options(jobs=jobs, cache_dir=folder / f"cache-{name}")
             report = progress.append if name == "two-jobs" else None
             with LogRecorder() as log:
-                written[name] = _backend().write(
+                written[name] = part_backend().write(
                     book, folder / f"{name}.pdf", options,
                     progress=(lambda done, total: report((done, total))) if report else None)
             logs[name] = log
@@ -145,13 +136,6 @@ def test_page_numbers_sit_where_the_one_document_ones_do(builds):
         assert mine is None or all(abs(a - b) < 0.01 for a, b in zip(mine, reference)), number
 
 
-def _page_of_title(pages: list[str], article) -> int:
-    header = squeeze(article.section + article.title)
-    found = [n for n, page in enumerate(pages, 1) if squeeze(page).startswith(header)]
-    assert len(found) == 1, article.title
-    return found[0]
-
-
 def test_contents_numbers_are_the_pages_of_the_titles(builds, book):
     written, _, _ = builds
     book, _, _ = book
@@ -160,7 +144,7 @@ def test_contents_numbers_are_the_pages_of_the_titles(builds, book):
     first_opener = next(n for n, page in enumerate(layout) if re.search(r"\d+篇文章", page)
                         and n > 2)
     entries = leader_entries("".join(layout[2:first_opener]).strip().removeprefix("目录"))
-    assert_contents_match(book, entries, lambda article: _page_of_title(pages, article))
+    assert_contents_match(book, entries, lambda article: article_page(pages, article, byline=False))
 
 
 def test_every_page_but_cover_and_title_page_has_its_number(builds):
@@ -178,8 +162,8 @@ def test_running_heads_follow_the_page_side(builds, book):
     written, _, _ = builds
     book, _, _ = book
     pages = page_texts(written["two-jobs"])
-    starts = sorted(_page_of_title(pages, a) for a in book.articles)
-    by_start = {_page_of_title(pages, a): a for a in book.articles}
+    starts = sorted(article_page(pages, a, byline=False) for a in book.articles)
+    by_start = {article_page(pages, a, byline=False): a for a in book.articles}
     checked = 0
     for first, after in zip(starts, starts[1:] + [len(pages) + 1]):
         article = by_start[first]
@@ -198,8 +182,8 @@ def test_link_between_parts_leads_to_the_article(builds, book):
     book, early, linking = book
     pdf = written["two-jobs"]
     pages = page_texts(pdf)
-    target = _page_of_title(pages, early)
-    source = _page_of_title(pages, linking)
+    target = article_page(pages, early, byline=False)
+    source = article_page(pages, linking, byline=False)
     assert f"这篇文章（见第{target}页）" in squeeze(pages[source - 1])
     reader = pypdf.PdfReader(str(pdf))
     destinations = reader.named_destinations
@@ -221,7 +205,7 @@ def test_contents_links_lead_to_their_articles(builds, book):
     destinations = reader.named_destinations
     for article in book.articles:
         page = reader.get_destination_page_number(destinations[article.slug]) + 1
-        assert page == _page_of_title(pages, article)
+        assert page == article_page(pages, article, byline=False)
 
 
 def test_fonts_are_embedded_subsets(builds):
@@ -262,7 +246,7 @@ def test_page_numbers_typeset_as_sheets_when_the_sample_cannot_be_imitated(
     monkeypatch.setattr(_pdf_folios, "analyse", lambda pdf: None)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book = make_book([make_article(n, paragraphs=4) for n in range(1, 6)], per_chapter=2)
-    backend = _backend()
+    backend = part_backend()
     written = backend.write(book, tmp_path / "sheets.pdf",
                             Options(jobs=1, cache_dir=tmp_path / "cache"))
     assert backend.last_typeset.get("folios") == 1

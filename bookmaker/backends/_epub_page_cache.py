@@ -53,20 +53,14 @@ def renderer_fingerprint() -> str:
     import markupsafe
 
     from .. import __version__, render
-    from ..article_cache import source_or_nonce
+    from ..article_cache import code_fingerprint
 
-    digest = hashlib.sha256()
     # MarkupSafe's version is deprecated as an attribute: what it does is what matters.
     escaping = str(markupsafe.escape("<a href=\"'\">&\u00a0</a>"))
-    for part in (PACK_FORMAT, COMPRESS_LEVEL, __version__, jinja2.__version__, escaping,
-                 lxml.etree.LXML_VERSION, lxml.etree.LIBXML_VERSION,
-                 zlib.ZLIB_RUNTIME_VERSION, render.template_fingerprint()):
-        digest.update(repr(part).encode())
-    package = Path(__file__).resolve().parent.parent
-    for name in RENDERER_MODULES:
-        digest.update(name.encode())
-        digest.update(source_or_nonce(package / f"{name.replace('.', '/')}.py"))
-    return digest.hexdigest()
+    return code_fingerprint(
+        (PACK_FORMAT, COMPRESS_LEVEL, __version__, jinja2.__version__, escaping,
+         lxml.etree.LXML_VERSION, lxml.etree.LIBXML_VERSION, zlib.ZLIB_RUNTIME_VERSION,
+         render.template_fingerprint()), RENDERER_MODULES)
 
 
 class PageCache:
