@@ -28,7 +28,8 @@ from .options import PAGE_SIZES
 #: The corpora are always the same files: this seed, stamps over this many days.
 CORPUS_SEED = 6
 CORPUS_DAYS = 30
-#: The article added for the incremental rebuild (a different seed, the newest day).
+#: The article added for the incremental rebuild: a different seed, and one day of
+#: stamps, so it falls among the last articles of the corpus (not after all of them).
 ADDED_SEED = 7
 _SUFFIX = {"epub": ".epub", "pdf": ".pdf"}
 

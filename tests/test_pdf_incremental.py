@@ -191,3 +191,141 @@ def test_rebuilt_book_reads_like_the_first(warm, cache, articles, tmp_path):
     (tmp_path / "first.pdf").write_bytes(warm[0])
     assert page_texts(tmp_path / "again.pdf") == page_texts(tmp_path / "first.pdf")
     assert outline(tmp_path / "again.pdf") == outline(tmp_path / "first.pdf")
+
+
+def _build_two_jobs(book, target: Path, cache_dir: Path) -> tuple[bytes, dict[str, int]]:
+    backend = part_backend()
+    backend.write(book, target, Options(jobs=2, cache_dir=cache_dir))
+    return target.read_bytes(), backend.last_typeset
+
+
+def _newest_of_the_same_day(articles):
+    """The first six articles and a newer one of the last day: the chapters stay."""
+    book = _book(list(articles[:6]) + [make_article(7, paragraphs=3)])
+    assert [c.key for c in book.chapters] == [c.key for c in _book(articles[:6]).chapters]
+    assert list(book.articles)[-1].title.endswith("（7）")
+    return book
+
+
+def _memory(cache_dir: Path) -> Path:
+    """What the last build to book.pdf remembered (the same destination is needed)."""
+    (memory,) = (cache_dir / "pdf-parts").glob("navigation-*.json")
+    return memory
+
+
+def test_navigation_is_typeset_beside_the_newest_part(articles, tmp_path, monkeypatch):
+    """Adding the newest article fixes every printed number in advance (the other
+    articles keep their lengths): the contents and openers are handed to a worker before
+    the build waits for the new part, and are typeset once."""
+    from bookmaker.backends import _pdf_build, _pdf_parallel
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    cache = tmp_path / "cache"
+    _build_two_jobs(_book(articles[:6]), tmp_path / "book.pdf", cache)
+    events: list[str] = []
+    submit, result = _pdf_parallel.Renderer.submit, _pdf_build.result
+
+    def recording_submit(renderer, task):
+        events.append("navigation" if "chapter-opener" in task.html or 'id="toc"' in task.html
+                      else "other")
+        return submit(renderer, task)
+
+    def recording_result(future):
+        events.append("wait")
+        return result(future)
+
+    monkeypatch.setattr(_pdf_parallel.Renderer, "submit", recording_submit)
+    monkeypatch.setattr(_pdf_build, "result", recording_result)
+    book = _newest_of_the_same_day(articles)
+    data, typeset = _build_two_jobs(book, tmp_path / "book.pdf", cache)
+    assert typeset == {"part": 1, "navigation": 2}
+    assert events.index("navigation") < events.index("wait")
+    assert data == _clean(book, tmp_path)
+
+
+def test_wrong_remembered_lengths_never_reach_the_pdf(articles, tmp_path, monkeypatch):
+    """Lengths that do not hold any more make the navigation typeset twice, and the
+    PDF is still the one a clean build writes."""
+    import json
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    cache = tmp_path / "cache"
+    _build_two_jobs(_book(articles[:6]), tmp_path / "book.pdf", cache)
+    memory = json.loads(_memory(cache).read_text(encoding="utf-8"))
+    assert len(memory["lengths"]) == 6
+    memory["lengths"] = {key: pages + 1 for key, pages in memory["lengths"].items()}
+    _memory(cache).write_text(json.dumps(memory), encoding="utf-8")
+    for part in (cache / "pdf-parts").glob("*.part"):  # every length comes from memory
+        part.unlink()
+    book = _newest_of_the_same_day(articles)
+    data, typeset = _build_two_jobs(book, tmp_path / "book.pdf", cache)
+    assert typeset.get("navigation") == 4  # the guessed numbers were wrong: typeset again
+    assert data == _clean(book, tmp_path)
+
+
+def test_a_new_article_among_others_is_measured_first(articles, tmp_path, monkeypatch):
+    """An article added before others moves their numbers by its length: it is laid
+    out alone first, and the navigation is still typeset beside the parts, once."""
+    import json
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    cache = tmp_path / "cache"
+    _build_two_jobs(_book(articles[1:6]), tmp_path / "book.pdf", cache)
+    # The oldest article, long enough to take several pages, on the first day.
+    book = _book([make_article(1, paragraphs=16)] + list(articles[1:6]))
+    assert [c.key for c in book.chapters] == [c.key for c in _book(articles[1:6]).chapters]
+    data, typeset = _build_two_jobs(book, tmp_path / "book.pdf", cache)
+    assert typeset.get("part-measure") == 1 and typeset.get("navigation") == 2
+    assert data == _clean(book, tmp_path)
+    # The new article is long: guessing it one page, the numbers would have been wrong.
+    lengths = json.loads(_memory(cache).read_text(encoding="utf-8"))["lengths"]
+    assert lengths[list(book.articles)[0].content_hash] >= 2
+
+
+def test_rebuild_with_nothing_new_starts_no_worker(articles, tmp_path, monkeypatch):
+    """Every article known and every part cached: no worker process starts, not even
+    to get ready, and the PDF is the same."""
+    from bookmaker.backends import _pdf_parallel
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    cache = tmp_path / "cache"
+    first, _ = _build_two_jobs(_book(articles[:6]), tmp_path / "book.pdf", cache)
+    started: list[object] = []
+    start = _pdf_parallel.Renderer._start
+    monkeypatch.setattr(_pdf_parallel.Renderer, "_start",
+                        lambda renderer: started.append(renderer) or start(renderer))
+    data, typeset = _build_two_jobs(_book(articles[:6]), tmp_path / "book.pdf", cache)
+    assert typeset == {} and started == [] and data == first
+
+
+def test_workers_get_ready_before_the_first_part_is_handed_out(articles, tmp_path,
+                                                               monkeypatch):
+    from bookmaker.backends import _pdf_parallel
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    cache = tmp_path / "cache"
+    _build_two_jobs(_book(articles[:6]), tmp_path / "book.pdf", cache)
+    events: list[str] = []
+    prepare, submit = _pdf_parallel.Renderer.prepare, _pdf_parallel.Renderer.submit
+    monkeypatch.setattr(_pdf_parallel.Renderer, "prepare", lambda renderer, *args: (
+        events.append("prepare"), prepare(renderer, *args))[1])
+    monkeypatch.setattr(_pdf_parallel.Renderer, "submit", lambda renderer, task: (
+        events.append("submit"), submit(renderer, task))[1])
+    _build_two_jobs(_newest_of_the_same_day(articles), tmp_path / "book.pdf", cache)
+    assert events[0] == "prepare" and "submit" in events
+
+
+def test_getting_ready_happens_in_the_workers(tmp_path):
+    import os
+
+    from bookmaker.backends._pdf_parallel import Renderer
+    from bookmaker.backends.pdf import book_stylesheets
+
+    sheets = tuple(book_stylesheets("A5"))
+    with Renderer(2) as renderer:
+        renderer.prepare(sheets, str(tmp_path))
+        workers = {future.result() for future in renderer._running}
+    assert workers and os.getpid() not in workers
+    with Renderer(1) as renderer:  # one job: typesetting happens here, nothing to start
+        renderer.prepare(sheets, str(tmp_path))
+        assert renderer._pool is None

@@ -8,6 +8,7 @@ import re
 import pypdf
 import pytest
 
+from bookmaker.backends import _pdf_layout
 from bookmaker.collector import collect
 from bookmaker.corpus import generate
 from bookmaker.options import Options
@@ -17,6 +18,10 @@ from pdf_support import (PART_ARTICLES, LogRecorder, article_page, assert_conten
                          leader_entries, make_article, outline, page_texts, part_backend,
                          pdffonts, render_one_document, squeeze, unexpected_warnings)
 
+
+
+#: Articles after which a run of chapter openers ends, in these builds.
+_OPENER_RUN = 3
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +50,8 @@ def builds(tmp_path_factory, book):
     written, logs, progress = {}, {}, []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        # Several runs of chapter openers, as a long book has.
+        patch.setattr(_pdf_layout, "OPENER_RUN_ARTICLES", _OPENER_RUN)
         for name, jobs in (("one-job", 1), ("two-jobs", 2), ("two-jobs-again", 2)):
             options = Options(jobs=jobs, cache_dir=folder / f"cache-{name}")
             report = progress.append if name == "two-jobs" else None
@@ -57,12 +64,15 @@ def builds(tmp_path_factory, book):
     return written, logs, progress
 
 
-def test_the_book_has_several_parts(book):
-    from bookmaker.backends._pdf_layout import split_articles
+def test_the_book_has_several_parts(book, monkeypatch):
+    from bookmaker.backends._pdf_layout import opener_runs, split_articles
 
     book, early, linking = book
     parts = split_articles(list(book.articles), *PART_ARTICLES)
     assert len(parts) >= 4
+    monkeypatch.setattr(_pdf_layout, "OPENER_RUN_ARTICLES", _OPENER_RUN)
+    runs = opener_runs(book.chapters)
+    assert len(runs) >= 2 and [c for run in runs for c in run] == list(book.chapters)
     part_of = {a.slug: n for n, part in enumerate(parts) for a in part}
     assert part_of[early.slug] != part_of[linking.slug]
 

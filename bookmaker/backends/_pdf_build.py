@@ -2,9 +2,12 @@
 
 Parts (runs of articles) are typeset without page furniture, so their pages do not
 depend on where they fall in the book: one pass over the parts, each cached by its
-content, gives the length of every article. The front matter and the chapter openers,
-which print page numbers, are laid out once with placeholder numbers to learn their
-length, then typeset with the real ones. The assembler lays the furniture over every
+content, gives the length of every article. The front matter and the runs of chapter
+openers, which print page numbers, are laid out once with placeholder numbers to learn
+their length, then typeset with the real ones. A rebuild knows those lengths from the
+last build (``_pdf_memory``; a few new articles are laid out alone to learn theirs), so
+it typesets the navigation with the numbers they give while the parts are typeset, and
+checks the numbers once the parts are done. The assembler lays the furniture over every
 page: page numbers written like a typeset sample (``_pdf_folios``), running heads from
 the head sheets at the end of each part. A part whose text prints a page number (a
 link to another article) is typeset again once the numbers are known.
@@ -33,17 +36,18 @@ from ._pdf_assemble import Furniture, write_book
 from ._pdf_cache import PartCache, fingerprint
 from ._pdf_fonts import SharedProgram, share_programs, uses_from_summaries
 from ._pdf_fragment import Fragment, read_fragment, read_metadata
-from ._pdf_layout import FOLIO_BLOCK, PageMap, anchor_pages, split_articles
+from ._pdf_layout import (FOLIO_BLOCK, PageMap, Summary, anchor_pages, opener_runs,
+                          split_articles)
+from ._pdf_memory import Memory, guess_numbers, predicted_summary, recall, record
 from ._pdf_parallel import Renderer, RenderTask, replay, result
 
 LOGGER = logging.getLogger("bookmaker.pdf")
 
 #: Rounds of typesetting again when printed numbers moved pages (almost never needed).
 _ROUNDS = 4
-#: Characters of article markup per page, and lines of contents per page: rough
-#: measures (of the synthetic corpus), for guessing how long page numbers will be.
-_CHARACTERS_PER_PAGE = {"A5": 1040, "B5": 1450, "A4": 1950, "letter": 2000}
-_CONTENTS_LINES = 25
+#: New or changed articles a rebuild lays out alone to learn their length, so that the
+#: navigation can be typeset beside the parts; with more, it waits for the parts.
+_MEASURED_AT_MOST = 8
 
 Progress = Callable[[int, int], None]
 
@@ -95,6 +99,9 @@ class Typesetter:
     used: set[str] = field(default_factory=set)
     #: How many documents were typeset (not found in the cache), per kind.
     typeset: dict[str, int] = field(default_factory=dict)
+    #: Documents requested so far, by key: asking again for one being typeset waits
+    #: for it instead of typesetting it twice.
+    _jobs: dict[str, _Job] = field(default_factory=dict)
 
     def write(self, target: Path, image_names: Mapping[str, str]) -> None:
         """Typeset the book and write its PDF to ``target``."""
@@ -107,21 +114,33 @@ class Typesetter:
         self._logged: set[tuple[str, int, str]] = set()
         self._parts_done = 0
         context = self._context = documents.print_context(self.book, image_names)
-        runs = split_articles(list(self.book.articles), *self.part_articles)
+        runs = self._runs = split_articles(list(self.book.articles), *self.part_articles)
+        self._opener_runs = opener_runs(self.book.chapters)
         jobs = self.options.jobs or usable_cpus()
         with Renderer(jobs if len(runs) > 1 else 1) as self.renderer:
-            placeholder = self._guess_numbers().get
+            placeholder = guess_numbers(self.book, self.options.page_size).get
+
+            def zeros(name: str) -> str:
+                return placeholder(name, "0")
+
             sample = self._request(
                 "folio-sample", documents.folio_document(self.book, 2),
                 self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
                 folio_sample=True)
-            remembered = self._remembered_navigation()
-            measured = [] if remembered else self._navigation(
-                context, lambda name: placeholder(name, "0"), measure=True)
-            parts = self._parts(runs, context, lambda name: placeholder(name, "0"))
+            memory = recall(self.cache.recall(self._memory_name()), self._opener_runs)
+            if not all(memory.knows(article) for article in self.book.articles):
+                # A new or changed article: something will be typeset, so the workers
+                # get ready while this process makes the parts' HTML.
+                self.renderer.prepare(self.content_sheets, str(self.asset_dir))
+            measured = [] if memory.navigation else self._navigation(
+                context, zeros, measure=True)
+            parts = self._parts(runs, context, zeros,
+                                lambda jobs: self._speculate(jobs, memory, zeros))
             page_map, navigation, parts = self._settle(
-                runs, parts, context, remembered or [self._finish(job) for job in measured])
-            self.cache.remember(self._memory_name(), [job.summary for job in navigation])
+                runs, parts, context,
+                memory.navigation or [self._finish(job) for job in measured])
+            self.cache.remember(self._memory_name(), record(
+                [job.summary for job in navigation], page_map))
             sources, numbers, summaries = self._page_numbers(
                 page_map, self._finish(sample), sample)
             self._report(len(runs) + 1, len(runs) + 1)
@@ -142,7 +161,10 @@ class Typesetter:
                  measure: bool = False, folio_sample: bool = False) -> _Job:
         """Find a document in the cache, or hand it to a worker."""
         kind += "-measure" if measure else ""
-        job = _Job(self.cache.key(kind, html, stylesheets), html)
+        key = self.cache.key(kind, html, stylesheets)
+        if key in self._jobs:
+            return self._jobs[key]
+        job = self._jobs[key] = _Job(key, html)
         self.used.add(job.key)
         if self.cache.hit(job.key):
             try:
@@ -197,11 +219,17 @@ class Typesetter:
 
     def _navigation(self, context: RenderContext, page_of: Callable[[str], str],
                     measure: bool = False) -> list[_Job]:
-        """The front matter and the chapter openers (two documents, typeset side by side)."""
-        return [self._request("navigation", make(self.book, context, page_of),
-                              self.content_sheets, sheets=sheets, measure=measure)
-                for make, sheets in ((documents.front_document, 1),
-                                     (documents.openers_document, 0))]
+        """The front matter, then each run of chapter openers (typeset side by side)."""
+        front = self._request("navigation", documents.front_document(
+            self.book, context, page_of), self.content_sheets, sheets=1, measure=measure)
+        return [front] + [self._request("navigation", documents.openers_document(
+            self.book, chapters, context, page_of), self.content_sheets, measure=measure)
+            for chapters in self._opener_runs]
+
+    def _page_map(self, navigation: Sequence[Summary], parts: Sequence[Summary]) -> PageMap:
+        """The page map of the book from the summaries of its documents, in order."""
+        return PageMap(self.book, navigation[0], list(zip(self._opener_runs, navigation[1:])),
+                       list(zip(self._runs, parts)))
 
     def _articles(self, articles: tuple[Article, ...], context: RenderContext,
                   page_of: Callable[[str], str]) -> _Job:
@@ -217,9 +245,11 @@ class Typesetter:
         return self._request("folios", html, sheets, sheets=pages)
 
     def _parts(self, runs: Sequence[tuple[Article, ...]], context: RenderContext,
-               page_of: Callable[[str], str]) -> list[_Job]:
+               page_of: Callable[[str], str],
+               meanwhile: Callable[[list[_Job]], None]) -> list[_Job]:
         """Typeset every part, the longest first (so that no long part is left for one
-        worker at the end), reporting progress as they are done."""
+        worker at the end), reporting progress as they are done; ``meanwhile`` is given
+        the parts in book order once they are all handed out."""
         jobs: dict[int, _Job] = {}
         waiting: list[_Job] = []
         longest_first = sorted(range(len(runs)), key=lambda index: -sum(
@@ -229,9 +259,46 @@ class Typesetter:
             waiting.append(jobs[index])
             for job in [job for job in waiting if job.ready]:
                 self._part_done(job, waiting, len(runs))
+        meanwhile([jobs[index] for index in range(len(runs))])
         while waiting:
             self._part_done(waiting[0], waiting, len(runs))
         return [jobs[index] for index in range(len(runs))]
+
+    def _speculate(self, parts: Sequence[_Job], memory: Memory,
+                   page_of: Callable[[str], str]) -> None:
+        """Hand out the navigation while the parts are typeset, numbered from what the
+        last build learnt; :meth:`_settle` then finds it typeset (or, when a number
+        turned out otherwise, typesets it again).
+
+        The parts found in the cache give their own lengths; the articles of the others
+        are as long as last time, and the few new or changed ones among them are laid
+        out alone first (quick, beside the parts). With one worker nothing runs side by
+        side, so nothing is guessed.
+        """
+        if memory.navigation is None or self.renderer.jobs < 2:
+            return
+        last = self._runs[-1][-1]  # its length moves no printed number
+        unknown = [article for job in parts if job.summary is None for article in job.articles
+                   if not memory.knows(article) and article is not last]
+        if len(unknown) > _MEASURED_AT_MOST:
+            return
+        lengths = dict(memory.lengths)
+        try:
+            measuring = [(article, self._request(
+                "part", documents.articles_document(self.book, (article,), self._context,
+                                                    page_of),
+                self.content_sheets, sheets=1, measure=True)) for article in unknown]
+            for article, job in measuring:
+                lengths[article.content_hash] = self._finish(job)["pages"]
+        except BuildError:  # the part will say what is wrong with the article
+            return
+        predicted = [job.summary if job.summary is not None
+                     else predicted_summary(job.articles, lengths) for job in parts]
+        try:
+            numbers = self._page_map(memory.navigation, predicted).numbers()
+        except (KeyError, ValueError, IndexError):  # a memory that does not fit the book
+            return
+        self._navigation(self._context, lambda name: str(numbers.get(name, 0)))
 
     def _part_done(self, job: _Job, waiting: list[_Job], parts: int) -> None:
         self._finish(job)
@@ -245,8 +312,7 @@ class Typesetter:
         """Typeset what prints page numbers with the real numbers, until no page moves."""
         parts = list(parts)
         for _ in range(_ROUNDS):
-            page_map = PageMap(self.book, *navigation,
-                               [(a, job.summary) for a, job in zip(runs, parts)])
+            page_map = self._page_map(navigation, [job.summary for job in parts])
             numbers = page_map.numbers()
 
             def page_of(name: str) -> str:
@@ -263,8 +329,7 @@ class Typesetter:
                 moved |= _shape(self._finish(job)) != _shape(parts[index].summary)
                 parts[index] = job
             if not moved:  # the map again, from where the documents really put things
-                return PageMap(self.book, *navigation, [
-                    (a, job.summary) for a, job in zip(runs, parts)]), final, parts
+                return self._page_map(navigation, [job.summary for job in parts]), final, parts
         raise BuildError("page numbers did not settle: printing them kept moving pages")
 
     def _page_numbers(self, page_map: PageMap, analysis: Mapping[str, Any], sample: _Job
@@ -277,7 +342,7 @@ class Typesetter:
                 fragment, _ = read_fragment(self.cache.path(sample.key))
                 return folios.compose(fragment, analysis["folio"], page_map.total)
 
-            first = len(page_map.parts) + PageMap.FIRST_PART
+            first = len(page_map.parts) + page_map.first_part
             return ([composed], [Furniture(first, index) for index in range(page_map.total)],
                     [dict(analysis)])
         blocks = [self._folios(block, page_map.folio_pages(block))
@@ -308,37 +373,6 @@ class Typesetter:
             f"{self.cache.fingerprint}\n{self.destination}\n{self.base_sheets}".encode()
         ).hexdigest()[:32])
         return name
-
-    def _remembered_navigation(self) -> list[dict[str, Any]] | None:
-        """The front matter and openers as the last build to the same place typeset
-        them, when they still name every chapter: their length is then a good guess, and
-        laying them out with placeholders first can be skipped (the guess is checked
-        when they are typeset; a wrong one costs one more round)."""
-        remembered = self.cache.recall(self._memory_name())
-        keys = [chapter.key for chapter in self.book.chapters]
-        try:
-            front, openers = remembered  # type: ignore[misc]
-            named = [name for name, _, _, _ in openers["anchors"] if name in set(keys)]
-            if named == keys and front["pages"] > 2:
-                return [front, openers]
-        except (TypeError, ValueError, KeyError):
-            pass
-        return None
-
-    def _guess_numbers(self) -> dict[str, str]:
-        """Placeholders for the page numbers printed before they are known: zeros, as
-        many as the number will likely have digits (its width can move a line, so a
-        good guess spares typesetting the navigation twice)."""
-        per_page = _CHARACTERS_PER_PAGE.get(self.options.page_size, 1500)
-        page = 3 + self.book.article_count // _CONTENTS_LINES
-        guessed: dict[str, int] = {}
-        for chapter in self.book.chapters:
-            page += 1 + len(chapter.articles) // _CONTENTS_LINES
-            guessed[chapter.key] = page
-            for article in chapter.articles:
-                guessed[article.slug] = page
-                page += max(1, (len(article.body) + len(article.title)) // per_page)
-        return {name: "0" * len(str(number)) for name, number in guessed.items()}
 
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:

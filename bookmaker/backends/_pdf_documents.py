@@ -83,11 +83,11 @@ def front_document(book: Book, context: RenderContext,
                          part=True)
 
 
-def openers_document(book: Book, context: RenderContext,
+def openers_document(book: Book, chapters: Sequence[Chapter], context: RenderContext,
                      page_of: Callable[[str], str]) -> str:
-    """Every chapter opener, one after the other."""
+    """The openers of ``chapters``, one after the other."""
     return document_html(book, [render_chapter_opener(chapter, context)
-                                for chapter in book.chapters], page_of, part=True)
+                                for chapter in chapters], page_of, part=True)
 
 
 def articles_document(book: Book, articles: Sequence[Article], context: RenderContext,

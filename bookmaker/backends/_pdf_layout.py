@@ -1,10 +1,10 @@
 """Where every page of a book typeset in parts goes, and what is printed over it.
 
 The book is cut into runs of articles ("parts"), plus the front matter (cover, title
-page, contents) and the chapter openers. Once each of them has been typeset, their page
-counts give the page map: the page number of every article and chapter, the order of
-all pages, and for each page its furniture (page number, running head), its bookmarks
-and its link targets.
+page, contents) and runs of chapter openers. Once each of them has been typeset, their
+page counts give the page map: the page number of every article and chapter, the order
+of all pages, and for each page its furniture (page number, running head), its
+bookmarks and its link targets.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from ..model import Article, Book
+from ..model import Article, Book, Chapter
 from ._pdf_assemble import BookPage, Furniture, Mark, OutlineItem
 from ._pdf_documents import COVER_ID, TITLE_PAGE_ID
 
@@ -27,6 +27,25 @@ FOLIO_STEP = 32
 _CUT_EVERY = 8
 #: The contents is the navigation document's anchor "toc" (see templates/toc.jinja).
 TOC_ID = "toc"
+#: A run of chapter openers ends once it lists this many articles: a book that grows
+#: at its end then changes only its last run, which is quick to typeset again.
+OPENER_RUN_ARTICLES = 100
+
+Summary = Mapping[str, Any]
+
+
+def opener_runs(chapters: Sequence[Chapter]) -> list[tuple[Chapter, ...]]:
+    """Consecutive chapters whose openers are typeset together, in book order."""
+    runs: list[tuple[Chapter, ...]] = []
+    current: list[Chapter] = []
+    for chapter in chapters:
+        current.append(chapter)
+        if sum(len(c.articles) for c in current) >= OPENER_RUN_ARTICLES:
+            runs.append(tuple(current))
+            current = []
+    if current:
+        runs.append(tuple(current))
+    return runs
 
 
 def split_articles(articles: Sequence[Article], fewest: int, most: int
@@ -62,36 +81,37 @@ class _Run:
 class PageMap:
     """The book's pages, from the summaries of its typeset documents.
 
-    Source 0 is the front matter (cover, title page, contents), source 1 the chapter
-    openers, sources 2 to n + 1 the parts in order; whatever draws the page numbers
-    comes after them.
+    Source 0 is the front matter (cover, title page, contents), sources 1 to k the runs
+    of chapter openers, then the parts in order from :attr:`first_part`; whatever draws
+    the page numbers comes after them.
     """
 
-    #: The source number of the first part.
-    FIRST_PART = 2
-
-    def __init__(self, book: Book, front: Mapping[str, Any], openers: Mapping[str, Any],
-                 parts: Sequence[tuple[tuple[Article, ...], Mapping[str, Any]]]) -> None:
+    def __init__(self, book: Book, front: Summary,
+                 openers: Sequence[tuple[tuple[Chapter, ...], Summary]],
+                 parts: Sequence[tuple[tuple[Article, ...], Summary]]) -> None:
         self.book = book
         self.front, self.openers = front, openers
         self.parts = parts
+        #: The source number of the first part.
+        self.first_part = 1 + len(openers)
         at = anchor_pages(front)
         runs = [_Run(0, at[COVER_ID], at[TITLE_PAGE_ID], "blank"),
                 _Run(0, at[TITLE_PAGE_ID], at[TOC_ID], "blank"),
                 _Run(0, at[TOC_ID], front["pages"], "plain")]
         where: dict[str, tuple[int, int, int]] = {}  # slug → (source, start, end)
-        for source, (articles, summary) in enumerate(parts, start=self.FIRST_PART):
-            starts = anchor_pages(summary)
-            bounds = [starts[a.slug] for a in articles] + [summary["pages"]]
-            for index, article in enumerate(articles):
-                where[article.slug] = (source, bounds[index], bounds[index + 1])
-        at = anchor_pages(openers)
-        bounds = [at[chapter.key] for chapter in book.chapters] + [openers["pages"]]
-        for number, chapter in enumerate(book.chapters):
-            runs.append(_Run(1, bounds[number], bounds[number + 1], "plain"))
+        for source, (articles, summary) in enumerate(parts, start=self.first_part):
+            for article, (start, end) in zip(articles, _spans(articles, summary)):
+                where[article.slug] = (source, start, end)
+        opener: dict[str, tuple[int, int, int]] = {}  # chapter key → the same
+        for source, (chapters, summary) in enumerate(openers, start=1):
+            for chapter, (start, end) in zip(chapters, _spans(
+                    [chapter.key for chapter in chapters], summary)):
+                opener[chapter.key] = (source, start, end)
+        for chapter in book.chapters:
+            runs.append(_Run(*opener[chapter.key], "plain"))
             for article in chapter.articles:
                 source, start, end = where[article.slug]
-                head = parts[source - self.FIRST_PART][0].index(article)
+                head = parts[source - self.first_part][0].index(article)
                 runs.append(_Run(source, start, end, "article", head))
         self.runs = runs
         #: (source, page index) → index of the page in the book.
@@ -101,6 +121,11 @@ class PageMap:
                 self.position[(run.source, page)] = len(self.position)
         #: Total number of pages in the book.
         self.total = len(self.position)
+
+    def article_lengths(self) -> dict[str, int]:
+        """How many pages each article takes, by its content hash."""
+        return {article.content_hash: end - start for articles, summary in self.parts
+                for article, (start, end) in zip(articles, _spans(articles, summary))}
 
     def numbers(self) -> dict[str, int]:
         """The page number (from 1) of every anchor of the book, the first one of a name
@@ -119,7 +144,7 @@ class PageMap:
     def folio_blocks(self) -> list[Furniture]:
         """Page numbers from typeset sheets: sheet ``i`` is the source after the parts
         plus ``i``."""
-        base = len(self.parts) + self.FIRST_PART
+        base = len(self.parts) + self.first_part
         return [Furniture(base + index // FOLIO_BLOCK, index % FOLIO_BLOCK)
                 for index in range(self.total)]
 
@@ -154,15 +179,17 @@ class PageMap:
     def outline(self) -> list[OutlineItem]:
         """Chapters, each with its articles, pointing where WeasyPrint's bookmarks do."""
         article_marks: dict[str, OutlineItem] = {}
-        for source, (articles, summary) in enumerate(self.parts, start=self.FIRST_PART):
+        for source, (articles, summary) in enumerate(self.parts, start=self.first_part):
             marks = [self._bookmark(source, entry) for entry in summary["bookmarks"]]
             if len(marks) != len(articles):  # a title that made no bookmark: use anchors
                 marks = [self._anchor_item(source, summary, a) for a in articles]
             article_marks.update((a.slug, mark) for a, mark in zip(articles, marks))
-        chapters = [self._bookmark(1, entry) for entry in self.openers["bookmarks"]]
-        if len(chapters) != len(self.book.chapters):
-            chapters = [self._anchor_item(1, self.openers, c.key, c.title)
-                        for c in self.book.chapters]
+        chapters: list[OutlineItem] = []
+        for source, (run, summary) in enumerate(self.openers, start=1):
+            marks = [self._bookmark(source, entry) for entry in summary["bookmarks"]]
+            if len(marks) != len(run):
+                marks = [self._anchor_item(source, summary, c.key, c.title) for c in run]
+            chapters += marks
         for item, chapter in zip(chapters, self.book.chapters):
             item.children = [article_marks[a.slug] for a in chapter.articles]
         return chapters
@@ -182,9 +209,19 @@ class PageMap:
 
     def _sources(self):
         yield 0, self.front
-        yield 1, self.openers
-        for source, (_, summary) in enumerate(self.parts, start=self.FIRST_PART):
+        for source, (_, summary) in enumerate(self.openers, start=1):
             yield source, summary
+        for source, (_, summary) in enumerate(self.parts, start=self.first_part):
+            yield source, summary
+
+
+def _spans(items: Sequence[Article] | Sequence[str], summary: Summary
+           ) -> list[tuple[int, int]]:
+    """The pages (start, end) each article or chapter (by anchor) takes in a document
+    that holds them in this order, each starting a page."""
+    starts = anchor_pages(summary)
+    bounds = [starts[item if isinstance(item, str) else item.slug] for item in items]
+    return list(zip(bounds, bounds[1:] + [summary["pages"]]))
 
 
 def anchor_pages(summary: Mapping[str, Any]) -> dict[str, int]:

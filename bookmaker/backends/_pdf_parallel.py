@@ -91,6 +91,17 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     return summary
 
 
+def get_ready(stylesheets: tuple[str, ...], asset_dir: str) -> int:
+    """Import WeasyPrint and lay out one line with the book's stylesheets, so that a
+    fresh worker's first part does not wait for that (about a second, measured);
+    returns the worker's process id."""
+    from . import pdf
+
+    with _Capture():  # whatever this logs, the parts log again
+        pdf.render_document("<p>预备 ready</p>", Path(asset_dir), None, stylesheets=stylesheets)
+    return os.getpid()
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a part is typeset.
@@ -160,17 +171,29 @@ def _quiet_worker() -> None:
 class Renderer:
     """Runs render tasks in ``jobs`` worker processes, or in this process for one job.
 
-    The pool starts with the first task, so a build that finds every part in the
-    cache starts no process at all. No more tasks than workers are ever handed to the
-    pool: on Python 3.11 to 3.13, a pool that recycles its workers
-    (``max_tasks_per_child``) can stop replacing them while tasks wait in its queue
-    (CPython issue 115634), and the build would hang.
+    The pool starts with the first task (or when told to :meth:`prepare`), so a build
+    that finds every part in the cache starts no process at all. No more tasks than
+    workers are ever handed to the pool: on Python 3.11 to 3.13, a pool that recycles
+    its workers (``max_tasks_per_child``) can stop replacing them while tasks wait in
+    its queue (CPython issue 115634), and the build would hang.
     """
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
         self._pool: ProcessPoolExecutor | None = None
         self._running: set[Future] = set()
+
+    def prepare(self, stylesheets: tuple[str, ...], asset_dir: str) -> None:
+        """Start the workers now and have each get ready to typeset (see
+        :func:`get_ready`), while this process works out what they will typeset."""
+        if self.jobs == 1 or self._pool is not None:
+            return
+        pool = self._start()
+        try:
+            self._running.update(pool.submit(get_ready, stylesheets, asset_dir)
+                                 for _ in range(self.jobs))
+        except BrokenProcessPool as exc:
+            raise _worker_stopped(exc) from None
 
     def submit(self, task: RenderTask) -> Future:
         if self.jobs == 1:
@@ -180,18 +203,22 @@ class Renderer:
             except BaseException as exc:  # delivered through the future, like a worker's
                 future.set_exception(exc)
             return future
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_quiet_worker, max_tasks_per_child=TASKS_PER_WORKER)
+        pool = self._start()
         while len(self._running) >= self.jobs:
             _, self._running = wait(self._running, return_when=FIRST_COMPLETED)
         try:
-            future = self._pool.submit(render_part, task)
+            future = pool.submit(render_part, task)
         except BrokenProcessPool as exc:
             raise _worker_stopped(exc) from None
         self._running.add(future)
         return future
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_quiet_worker, max_tasks_per_child=TASKS_PER_WORKER)
+        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:

@@ -201,6 +201,9 @@ def write_document(document: "weasyprint.Document", path: Path, identifier: byte
 
 def document_bytes(document: "weasyprint.Document", identifier: bytes) -> bytes:
     """The PDF of laid-out pages, with subset fonts and a stable file identifier."""
+    from ._pdf_lazy_fonts import read_fonts_lazily
+
+    read_fonts_lazily()
     return document.write_pdf(pdf_identifier=identifier, full_fonts=False, hinting=False,
                               uncompressed_pdf=False)
 
