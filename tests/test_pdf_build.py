@@ -142,3 +142,25 @@ def test_importing_the_backend_does_not_import_weasyprint():
             "bookmaker.backends.load_backend('pdf'); "
             "assert 'weasyprint' not in sys.modules, 'weasyprint imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent)
+
+
+def test_pdf_does_not_change_with_the_clock_without_harfbuzz_subsetting(tmp_path,
+                                                                        monkeypatch):
+    """Where HarfBuzz cannot subset fonts, fontTools does, and stamps each subset with the
+    time of day unless SOURCE_DATE_EPOCH is set: the file must not change with it."""
+    import os
+    import time
+
+    from weasyprint.pdf import fonts
+
+    from bookmaker.backends import pdf
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    html = "<html lang='en'><body style='font-family: DejaVu Sans'><p>Tuesday</p></body></html>"
+    written = []
+    for now in (1_700_000_000.0, 1_800_000_000.0):
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        written.append(pdf.document_bytes(pdf.render_document(html, tmp_path, "A5"), b"clock"))
+    assert written[0] == written[1]
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # set while writing only

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -34,6 +35,12 @@ LOGGER = logging.getLogger("bookmaker.pdf")
 
 #: The stylesheets of the printed book, in cascade order: shared, print, furniture.
 STYLESHEETS = ("base.css", "print.css", "print-pages.css")
+
+#: Where HarfBuzz cannot subset fonts (no libharfbuzz-subset), WeasyPrint has fontTools
+#: do it, which stamps every subset with the time of day unless SOURCE_DATE_EPOCH is
+#: set; this fixed moment (2000-01-01) is set while a PDF is written, so that the file
+#: does not change with the clock.
+_FONT_STAMP = "946684800"
 
 #: CSS that base.css declares for e-readers and WeasyPrint does not implement; its
 #: "Ignored … unknown property" notice would only alarm the user on every build.
@@ -204,8 +211,15 @@ def document_bytes(document: "weasyprint.Document", identifier: bytes) -> bytes:
     from ._pdf_lazy_fonts import read_fonts_lazily
 
     read_fonts_lazily()
-    return document.write_pdf(pdf_identifier=identifier, full_fonts=False, hinting=False,
-                              uncompressed_pdf=False)
+    stamp = "SOURCE_DATE_EPOCH" not in os.environ
+    if stamp:
+        os.environ["SOURCE_DATE_EPOCH"] = _FONT_STAMP
+    try:
+        return document.write_pdf(pdf_identifier=identifier, full_fonts=False,
+                                  hinting=False, uncompressed_pdf=False)
+    finally:
+        if stamp:
+            del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def book_identifier(book: Book, options: Options) -> bytes:
