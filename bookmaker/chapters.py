@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from .labels import MONTHS_EN, calendar_date, is_traditional, writing
+from .labels import MONTHS_EN, calendar_date, is_traditional, section_name, writing
 from .model import Article, Chapter
 
 #: Section keys (URL path segments) in the order section chapters appear; the
@@ -122,7 +122,7 @@ def group_articles(articles: Sequence[Article], group_by: str, timezone: str,
     if mode == "none":
         return (Chapter(all_title(language), "all", tuple(articles)),)
     if mode == "section":
-        return _by_section(articles)
+        return _by_section(articles, language)
     calendar_key = _CALENDAR_KEYS[mode]
     chapters: list[Chapter] = []
     # Articles arrive ordered by time, so each calendar period is one consecutive run.
@@ -179,7 +179,7 @@ def _ascii_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _by_section(articles: Sequence[Article]) -> tuple[Chapter, ...]:
+def _by_section(articles: Sequence[Article], language: str) -> tuple[Chapter, ...]:
     members: dict[str, list[Article]] = {}
     for article in articles:
         members.setdefault(article.section or "其他", []).append(article)
@@ -199,5 +199,6 @@ def _by_section(articles: Sequence[Article]) -> tuple[Chapter, ...]:
         while unique in used:
             unique, number = f"{key}-{number}", number + 1
         used.add(unique)
-        chapters.append(Chapter(name, unique, tuple(members[name])))
+        title = section_name(members[name][0].section_key, name, language)
+        chapters.append(Chapter(title, unique, tuple(members[name])))
     return tuple(chapters)

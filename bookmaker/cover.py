@@ -9,6 +9,7 @@ from typing import Protocol
 from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import FontFile, require_cjk_font
+from .labels import section_name
 from .model import Book
 from .render import book_view
 
@@ -235,10 +236,12 @@ def _draw_sections(draw: ImageDraw.ImageDraw, sections: str, language: str) -> N
 
 
 def _sections(book: Book) -> str:
-    """The sections the book draws from, most articles first (ties by name)."""
+    """The sections the book draws from, in its language, most articles first (ties by
+    name)."""
     counts: dict[str, int] = {}
     for article in book.articles:
         if article.section:
-            counts[article.section] = counts.get(article.section, 0) + 1
+            name = section_name(article.section_key, article.section, book.language)
+            counts[name] = counts.get(name, 0) + 1
     names = sorted(counts, key=lambda name: (-counts[name], name))
     return " · ".join(names)

@@ -15,7 +15,7 @@ import jinja2
 from lxml import etree
 
 from .labels import (article_count, format_date_range, format_datetime, is_chinese,
-                     labels_for)
+                     labels_for, section_name)
 from .model import Article, Book, Chapter
 from .nodes import drop_keeping_tail
 
@@ -231,7 +231,8 @@ def article_view(article: Article, context: RenderContext) -> dict[str, object]:
         "id": article.slug,
         "lang": article.language,
         "title": article.title,
-        "section": article.section,
+        "section": section_name(article.section_key, article.section, article.language)
+        if article.section else "",
         "authors": ("、" if is_chinese(article.language) else ", ").join(article.authors),
         "published_iso": article.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "published_local": format_datetime(article.published, book.timezone,

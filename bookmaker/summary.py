@@ -9,7 +9,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
-from .model import Book
+from .labels import section_name
+from .model import Article, Book
 
 if TYPE_CHECKING:
     from .collector import Collection
@@ -74,7 +75,11 @@ def format_table(book: Book, width: int = 100) -> list[str]:
     Columns: local time (in the book's time zone), section, title, authors, images.
     """
     zone = ZoneInfo(book.timezone)
-    section_width = max([display_width("Section")] + [display_width(a.section)
+    def section(article: Article) -> str:
+        return section_name(article.section_key, article.section, book.language) \
+            if article.section else ""
+
+    section_width = max([display_width("Section")] + [display_width(section(a))
                                                      for a in book.articles])
     section_width = min(section_width, 12)
     fixed = _TIME_WIDTH + section_width + _AUTHORS_WIDTH + _IMAGES_WIDTH + 4 * len(_GAP) + 2
@@ -90,7 +95,8 @@ def format_table(book: Book, width: int = 100) -> list[str]:
         lines.append(printable(f"{chapter.title}  ({_plural(len(chapter.articles), 'article')})"))
         for article in chapter.articles:
             local = article.published.astimezone(zone)
-            lines.append(row(local.strftime("%Y-%m-%d %H:%M"), article.section, article.title,
+            lines.append(row(local.strftime("%Y-%m-%d %H:%M"), section(article),
+                             article.title,
                              ", ".join(article.authors) or "—",
                              str(len(article.image_urls))))
     return lines

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from bookmaker.labels import section_name
 from bookmaker.model import Article, Book, Figure, Footer, LocalImage
 from book_support import chaptered_book
 
@@ -314,10 +315,15 @@ def part_backend():
     return backend
 
 
+def section_label(article) -> str:
+    """The section as the article's page names it (in the article's language)."""
+    return section_name(article.section_key, article.section, article.language)
+
+
 def article_page(pages: list[str], article, byline: bool = True) -> int:
     """The one page (1-based) that begins with the article's header: its section, its
     title, then (with ``byline``) its byline."""
-    header = article.section + article.title
+    header = section_label(article) + article.title
     if byline:
         header += "、".join(article.authors) or str(article.published.year)
     found = [n for n, page in enumerate(pages, 1) if squeeze(page).startswith(squeeze(header))]

@@ -148,3 +148,26 @@ def test_keys_are_ascii_and_unique():
         keys = [c.key for c in group_articles(items, mode, "Asia/Shanghai")]
         assert len(keys) == len(set(keys))
         assert all(k.isascii() and k.replace("-", "").isalnum() for k in keys)
+
+
+@pytest.mark.parametrize("language, names", [
+    ("zh-Hans", ["国际", "中国", "文化", "播客", "其他"]),
+    ("zh-Hant", ["國際", "中國", "文化", "播客", "其他"]),
+    ("ja", ["国際", "中国", "文化", "播客", "その他"]),
+    ("ko", ["국제", "중국", "문화", "播客", "기타"]),
+    ("en", ["World", "China", "Culture", "播客", "Other"]),
+    ("fr", ["World", "China", "Culture", "播客", "Other"]),
+])
+def test_section_chapters_are_named_in_the_book_language(language, names):
+    """Sections are still grouped by what they are (one chapter per section whatever
+    the articles' languages); only their names follow the book's language. A section
+    bookmaker has no name for keeps the archive's."""
+    items = [article("2023-10-01T00:00:00+08:00", "culture", "文化"),
+             article("2023-10-02T00:00:00+08:00", "misc", "其他"),
+             article("2023-10-03T00:00:00+08:00", "world", "国际"),
+             article("2023-10-04T00:00:00+08:00", "podcasts", "播客"),
+             article("2023-10-05T00:00:00+08:00", "china", "中国")]
+    chapters = group_articles(items, "section", "Asia/Shanghai", language)
+    assert [c.title for c in chapters] == names
+    assert [c.key for c in chapters] == ["s-world", "s-china", "s-culture", "s-podcasts",
+                                         "s-other"]

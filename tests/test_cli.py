@@ -422,3 +422,16 @@ def test_a_build_shows_progress_per_article_read_and_written(tmp_path):
     assert "\rreading 6/6 (100%)" in text
     assert f"\rwriting epub {written}/{written} (100%)" in text
     assert text.endswith("\r")  # the line is cleared for the summary
+
+
+def test_list_names_sections_in_the_language_of_the_book(seed_article):
+    import dataclasses
+
+    from bookmaker.collector import collect
+    from bookmaker.summary import format_table
+
+    english = dataclasses.replace(seed_article, language="en")
+    book = collect([english], Options()).book
+    assert book.language == "en"
+    table = "\n".join(format_table(book, 160))
+    assert "  World  " in table and "国际" not in table

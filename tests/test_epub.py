@@ -19,6 +19,7 @@ from PIL import Image
 from bookmaker.backends import load_backend
 from bookmaker.backends.epub import EpubBackend, book_identifier
 from bookmaker.errors import BuildError
+from bookmaker.labels import section_name
 from bookmaker.model import Book, Figure
 from bookmaker.options import Options
 from epub_support import (EPUB_TYPE, NS, XML_LANG, EpubPackage, build_epub, make_article,
@@ -372,3 +373,28 @@ def test_one_article_is_counted_in_the_singular(tmp_path):
         text = " ".join(epub.read(name).decode() for name in epub.namelist()
                         if name.endswith(".xhtml"))
     assert "1 article<" in text and "1 articles" not in text
+
+
+def test_sections_are_named_in_the_language_of_the_book_and_page(tmp_path):
+    """An English book names its sections in English: on the article pages, in the
+    metadata and on the cover's list; a Chinese article in it keeps 国际 on its page."""
+    from bookmaker.cover import _sections
+
+    english = [make_article(index, language="en") for index in range(1, 4)]
+    chinese = make_article(4)
+    book = dataclasses.replace(make_book(4, articles=english + [chinese]), title="A digest",
+                               language="en")
+    package = build_epub(book, tmp_path / "sections.epub")
+    with zipfile.ZipFile(package.path) as epub:
+        pages = {name: epub.read(name).decode() for name in epub.namelist()
+                 if name.endswith(".xhtml")}
+    english_names = {section_name(a.section_key, a.section, "en") for a in english}
+    assert english_names and not any(re.search(r"[\u4e00-\u9fff]", n) for n in english_names)
+    for article in english:
+        label = section_name(article.section_key, article.section, "en")
+        assert any(f'class="article-section">{label}<' in page for page in pages.values())
+    assert any(f'class="article-section">{chinese.section}<' in page
+               for page in pages.values())
+    assert set(package.metadata("dc:subject")) == english_names | {
+        section_name(chinese.section_key, chinese.section, "en")}
+    assert not re.search(r"[\u4e00-\u9fff]", _sections(book))

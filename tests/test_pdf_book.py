@@ -13,8 +13,8 @@ from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
 from pdf_support import (LogRecorder, article_page, assert_contents_match, fonts_drawn,
-                         leader_entries, make_article, outline, page_texts, squeeze,
-                         unexpected_warnings)
+                         leader_entries, make_article, outline, page_texts, section_label,
+                         squeeze, unexpected_warnings)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_every_article_starts_a_new_page(corpus_build):
     pages = page_texts(pdf)
     for article in book.articles:
         page = pages[article_page(pages, article) - 1]
-        assert squeeze(page).startswith(squeeze(article.section + article.title))
+        assert squeeze(page).startswith(squeeze(section_label(article) + article.title))
 
 
 def test_link_to_an_article_of_the_book_names_its_page(corpus_build):

@@ -21,7 +21,7 @@ from ..article_cache import cache_root
 from ..atomic import atomic_path
 from ..cover import COVER_MEDIA_TYPE, render_cover
 from ..errors import BuildError
-from ..labels import is_chinese, labels_for
+from ..labels import is_chinese, labels_for, section_name
 from ..model import Article, Book, Chapter, LocalImage
 from ..options import Options
 from ._epub_package import (DeflatedDocument, FileItem, NavLink, PackageWriter,
@@ -293,7 +293,8 @@ def _add_metadata(package: epub.EpubBook, book: Book) -> None:
     separator = "，" if is_chinese(book.language) else "; "
     package.add_metadata("DC", "description",
                          f"{view['date_range']}{separator}{view['count_line']}")
-    for section in dict.fromkeys(a.section for a in book.articles if a.section):
+    for section in dict.fromkeys(section_name(a.section_key, a.section, book.language)
+                                 for a in book.articles if a.section):
         package.add_metadata("DC", "subject", section)
 
 
