@@ -64,7 +64,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Bytecode is compiled up front (as pip does for installed packages), also where
+# PYTHONDONTWRITEBYTECODE keeps Python from caching it: about 30 ms off every run.
 setup: system $(STAMP)
+	@$(BIN)/python -m compileall -q bookmaker >/dev/null
 
 epub: setup
 	$(BOOKMAKER) build $(SOURCES) --format epub -o $(BUILD)/digest.epub
