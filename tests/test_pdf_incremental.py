@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -246,8 +247,6 @@ def test_navigation_is_typeset_beside_the_newest_part(articles, tmp_path, monkey
 def test_wrong_remembered_lengths_never_reach_the_pdf(articles, tmp_path, monkeypatch):
     """Lengths that do not hold any more make the navigation typeset twice, and the
     PDF is still the one a clean build writes."""
-    import json
-
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     cache = tmp_path / "cache"
     _build_two_jobs(_book(articles[:6]), tmp_path / "book.pdf", cache)
@@ -266,8 +265,6 @@ def test_wrong_remembered_lengths_never_reach_the_pdf(articles, tmp_path, monkey
 def test_a_new_article_among_others_is_measured_first(articles, tmp_path, monkeypatch):
     """An article added before others moves their numbers by its length: it is laid
     out alone first, and the navigation is still typeset beside the parts, once."""
-    import json
-
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     cache = tmp_path / "cache"
     _build_two_jobs(_book(articles[1:6]), tmp_path / "book.pdf", cache)
