@@ -131,7 +131,8 @@ def options_from_args(args: argparse.Namespace) -> Options:
 def _print_summary(lines: list[str], verbosity: int) -> None:
     for line in lines:
         # Quiet keeps only what says something was lost or failed.
-        if verbosity >= 0 or line.startswith(("  skipped ", "  left out ", "Not written")):
+        if verbosity >= 0 or line.startswith(("  skipped ", "  left out ", "Not written",
+                                                     "Failed")):
             print(printable(line), file=sys.stderr)
 
 

@@ -61,10 +61,12 @@ class Output:
 
 @dataclass(frozen=True)
 class Failure:
-    """A format that was not written, and why (one line)."""
+    """A format that failed, and why (one line): not written, or (``written``) written
+    but failing the build under ``--strict``."""
 
     format: str
     reason: str
+    written: bool = False
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ def _build(read: ReadResult, collection: Collection, backends: dict[str, Backend
                 left_out.extend(lost)
                 if lost and options.strict:
                     failures.append(Failure(name, f"{len(lost)} article(s) left out and "
-                                                  "--strict is set"))
+                                                  "--strict is set", written=True))
             except (BuildError, OSError) as exc:
                 failures.append(Failure(name, _one_line(exc)))
             finally:

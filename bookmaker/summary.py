@@ -76,8 +76,7 @@ def format_table(book: Book, width: int = 100) -> list[str]:
     """
     zone = ZoneInfo(book.timezone)
     def section(article: Article) -> str:
-        return section_name(article.section_key, article.section, book.language) \
-            if article.section else ""
+        return section_name(article.section_key, article.section, book.language)
 
     section_width = max([display_width("Section")] + [display_width(section(a))
                                                      for a in book.articles])
@@ -149,7 +148,8 @@ def summary_lines(read: "ReadResult", collection: "Collection",
         lines.extend(f"Wrote {o.path} ({human_size(o.size)})." for o in build.outputs)
         lines.extend(f"  left out of the {lost.format}: {lost.path}: {lost.reason}"
                      for lost in build.left_out)
-        lines.extend(f"Not written ({f.format}): {f.reason}" for f in build.failures)
+        lines.extend(f"{'Failed' if f.written else 'Not written'} ({f.format}): {f.reason}"
+                     for f in build.failures)
     return lines
 
 

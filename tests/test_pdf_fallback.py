@@ -98,3 +98,5 @@ def test_the_summary_names_the_file_and_strict_fails(failing_weasyprint, tmp_pat
     assert code == (1 if strict else 0)
     if strict:
         assert "1 article(s) left out and --strict is set" in err
+        assert "Not written" not in err  # it was written: it fails the build, said so
+        assert "Failed (pdf): 1 article(s) left out and --strict is set" in err
