@@ -7,7 +7,8 @@ import json
 import pytest
 
 from bookmaker.backends import _pdf_layout
-from bookmaker.backends._pdf_layout import opener_runs
+from bookmaker.backends._pdf_documents import COVER_ID, TITLE_PAGE_ID
+from bookmaker.backends._pdf_layout import TOC_ID, opener_runs
 from bookmaker.backends._pdf_memory import is_length, predicted_summary, recall
 
 from pdf_support import make_article, make_book
@@ -24,7 +25,9 @@ def _record(book, runs, front_pages=4, lengths=None):
     openers = [{"pages": len(run), "bookmarks": [],
                 "anchors": [[chapter.key, n, 0.0, 0.0] for n, chapter in enumerate(run)]}
                for run in runs]
-    value = {"navigation": [{"pages": front_pages, "anchors": [], "bookmarks": []}] + openers,
+    front = {"pages": front_pages, "bookmarks": [], "anchors": [
+        [COVER_ID, 0, 0.0, 0.0], [TITLE_PAGE_ID, 1, 0.0, 0.0], [TOC_ID, 2, 0.0, 0.0]]}
+    value = {"navigation": [front] + openers,
              "lengths": lengths if lengths is not None else
              {article.content_hash: 2 for article in book.articles}}
     return json.loads(json.dumps(value))
@@ -52,6 +55,9 @@ def test_a_record_that_fits_is_recalled(book):
     lambda record: {**record, "navigation": record["navigation"][:1]},  # runs missing
     lambda record: {**record, "navigation": [{"pages": 1, "anchors": [], "bookmarks": []}]
                     + record["navigation"][1:]},  # a front matter too short to be one
+    lambda record: {**record, "navigation": [
+        {**record["navigation"][0], "anchors": record["navigation"][0]["anchors"][:2]}]
+        + record["navigation"][1:]},  # a front matter without its contents
 ])
 def test_a_record_that_does_not_fit_recalls_nothing(book, spoil):
     runs = opener_runs(book.chapters)
@@ -60,10 +66,16 @@ def test_a_record_that_does_not_fit_recalls_nothing(book, spoil):
 
 
 def test_openers_of_other_chapters_are_not_recalled(book, monkeypatch):
+    monkeypatch.setattr(_pdf_layout, "OPENER_RUN_ARTICLES", 3)
     runs = opener_runs(book.chapters)
     record = _record(book, runs)
-    monkeypatch.setattr(_pdf_layout, "OPENER_RUN_ARTICLES", 3)
-    assert recall(record, opener_runs(book.chapters)).navigation is None
+    assert recall(record, runs).navigation is not None
+    # As many runs, but the last names another chapter: a new week, say.
+    record["navigation"][-1]["anchors"][0][0] = "d9"
+    assert recall(record, runs).navigation is None
+    # The same chapters in another order.
+    record = _record(book, runs[::-1])
+    assert recall(record, runs).navigation is None
 
 
 def test_predicted_starts_follow_the_lengths():

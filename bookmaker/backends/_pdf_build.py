@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tempfile
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -106,9 +105,10 @@ class Typesetter:
     def write(self, target: Path, image_names: Mapping[str, str]) -> None:
         """Typeset the book and write its PDF to ``target``."""
         # Without the cache, parts still travel from the workers through files: they go
-        # to a folder of this build's own, removed with it.
-        root = cache_root(self.options.cache_dir) if self.options.cache else Path(
-            tempfile.mkdtemp(prefix="parts-", dir=self.asset_dir))
+        # to a folder of this build's own (its asset folder), removed with it, and a
+        # retry without a failing article finds the other parts there.
+        root = cache_root(self.options.cache_dir) if self.options.cache else (
+            self.asset_dir / "uncached")
         self.cache = PartCache(root, fingerprint(), self.asset_dir)
         self.content_sheets = self.base_sheets + (documents.CONTENT_ONLY_CSS,)
         self._logged: set[tuple[str, int, str]] = set()
@@ -127,7 +127,8 @@ class Typesetter:
                 "folio-sample", documents.folio_document(self.book, 2),
                 self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
                 folio_sample=True)
-            memory = recall(self.cache.recall(self._memory_name()), self._opener_runs)
+            memory_name = self._memory_name()
+            memory = recall(self.cache.recall(memory_name), self._opener_runs)
             if not all(memory.knows(article) for article in self.book.articles):
                 # A new or changed article: something will be typeset, so the workers
                 # get ready while this process makes the parts' HTML.
@@ -139,7 +140,7 @@ class Typesetter:
             page_map, navigation, parts = self._settle(
                 runs, parts, context,
                 memory.navigation or [self._finish(job) for job in measured])
-            self.cache.remember(self._memory_name(), record(
+            self.cache.remember(memory_name, record(
                 [job.summary for job in navigation], page_map))
             sources, numbers, summaries = self._page_numbers(
                 page_map, self._finish(sample), sample)
@@ -197,10 +198,7 @@ class Typesetter:
         (the build leaves them out and tries again); the part's own error when none does."""
         if len(articles) == 1:
             return ArticlesFailed([(articles[0], str(failure))])
-        alone = [(article, self._request(
-            "part", documents.articles_document(self.book, (article,), self._context,
-                                                lambda name: "0"),
-            self.content_sheets, sheets=1)) for article in articles]
+        alone = [(article, self._part((article,), lambda name: "0")) for article in articles]
         failed = []
         for article, job in alone:
             try:
@@ -233,10 +231,16 @@ class Typesetter:
 
     def _articles(self, articles: tuple[Article, ...], context: RenderContext,
                   page_of: Callable[[str], str]) -> _Job:
-        html = documents.articles_document(self.book, articles, context, page_of)
-        job = self._request("part", html, self.content_sheets, sheets=len(articles))
+        job = self._part(articles, page_of)
         job.articles = articles
         return job
+
+    def _part(self, articles: tuple[Article, ...], page_of: Callable[[str], str],
+              measure: bool = False) -> _Job:
+        """The request for a document of ``articles`` (a part, or one article alone)."""
+        html = documents.articles_document(self.book, articles, self._context, page_of)
+        return self._request("part", html, self.content_sheets, sheets=len(articles),
+                             measure=measure)
 
     def _folios(self, block: int, pages: int = FOLIO_BLOCK) -> _Job:
         """The page-number sheet of pages ``block * FOLIO_BLOCK + 1`` on."""
@@ -284,20 +288,15 @@ class Typesetter:
             return
         lengths = dict(memory.lengths)
         try:
-            measuring = [(article, self._request(
-                "part", documents.articles_document(self.book, (article,), self._context,
-                                                    page_of),
-                self.content_sheets, sheets=1, measure=True)) for article in unknown]
+            measuring = [(article, self._part((article,), page_of, measure=True))
+                         for article in unknown]
             for article, job in measuring:
                 lengths[article.content_hash] = self._finish(job)["pages"]
         except BuildError:  # the part will say what is wrong with the article
             return
         predicted = [job.summary if job.summary is not None
                      else predicted_summary(job.articles, lengths) for job in parts]
-        try:
-            numbers = self._page_map(memory.navigation, predicted).numbers()
-        except (KeyError, ValueError, IndexError):  # a memory that does not fit the book
-            return
+        numbers = self._page_map(memory.navigation, predicted).numbers()
         self._navigation(self._context, lambda name: str(numbers.get(name, 0)))
 
     def _part_done(self, job: _Job, waiting: list[_Job], parts: int) -> None:

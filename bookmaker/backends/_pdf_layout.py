@@ -99,9 +99,12 @@ class PageMap:
                 _Run(0, at[TITLE_PAGE_ID], at[TOC_ID], "blank"),
                 _Run(0, at[TOC_ID], front["pages"], "plain")]
         where: dict[str, tuple[int, int, int]] = {}  # slug → (source, start, end)
+        #: Pages each article takes, by its content hash.
+        self.lengths: dict[str, int] = {}
         for source, (articles, summary) in enumerate(parts, start=self.first_part):
             for article, (start, end) in zip(articles, _spans(articles, summary)):
                 where[article.slug] = (source, start, end)
+                self.lengths[article.content_hash] = end - start
         opener: dict[str, tuple[int, int, int]] = {}  # chapter key → the same
         for source, (chapters, summary) in enumerate(openers, start=1):
             for chapter, (start, end) in zip(chapters, _spans(
@@ -121,11 +124,6 @@ class PageMap:
                 self.position[(run.source, page)] = len(self.position)
         #: Total number of pages in the book.
         self.total = len(self.position)
-
-    def article_lengths(self) -> dict[str, int]:
-        """How many pages each article takes, by its content hash."""
-        return {article.content_hash: end - start for articles, summary in self.parts
-                for article, (start, end) in zip(articles, _spans(articles, summary))}
 
     def numbers(self) -> dict[str, int]:
         """The page number (from 1) of every anchor of the book, the first one of a name

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..model import Article, Book, Chapter
-from ._pdf_layout import PageMap, Summary
+from ._pdf_documents import COVER_ID, TITLE_PAGE_ID
+from ._pdf_layout import TOC_ID, PageMap, Summary
 
 #: Characters of article markup per page, and lines of contents per page: rough
 #: measures (of the synthetic corpus), for guessing how long page numbers will be.
@@ -37,9 +38,15 @@ class Memory:
         return is_length(self.lengths.get(article.content_hash))
 
 
+#: What the page map reads from a document's summary: all a record keeps of one.
+_READ_BY_THE_MAP = ("pages", "anchors", "bookmarks")
+
+
 def record(navigation: Sequence[Summary], page_map: PageMap) -> dict[str, object]:
     """What to remember of a finished build (a JSON value)."""
-    return {"navigation": list(navigation), "lengths": page_map.article_lengths()}
+    return {"navigation": [{name: summary[name] for name in _READ_BY_THE_MAP}
+                           for summary in navigation],
+            "lengths": page_map.lengths}
 
 
 def recall(remembered: object, opener_runs: Sequence[tuple[Chapter, ...]]) -> Memory:
@@ -61,7 +68,8 @@ def recall(remembered: object, opener_runs: Sequence[tuple[Chapter, ...]]) -> Me
             named = [name for name, _, _, _ in summary["anchors"] if name in set(keys)]
             if named != keys:
                 return nothing
-        if front["pages"] > 2:
+        named = {name for name, _, _, _ in front["anchors"]}
+        if front["pages"] > 2 and {COVER_ID, TITLE_PAGE_ID, TOC_ID} <= named:
             return Memory([front, *openers], lengths)
     except (TypeError, ValueError, KeyError):
         pass
