@@ -240,8 +240,8 @@ def _sections(book: Book) -> str:
     name)."""
     counts: dict[str, int] = {}
     for article in book.articles:
-        if article.section:
-            name = section_name(article.section_key, article.section, book.language)
+        name = section_name(article.section_key, article.section, book.language)
+        if name:
             counts[name] = counts.get(name, 0) + 1
     names = sorted(counts, key=lambda name: (-counts[name], name))
     return " · ".join(names)

@@ -195,12 +195,15 @@ SECTION_NAMES = {
 
 def section_name(key: str, name: str, language: str) -> str:
     """The name of section ``key`` in ``language``; ``name`` is the one the reader
-    gave it (Simplified Chinese), kept for Simplified Chinese and unknown keys."""
-    local = SECTION_NAMES.get(key) or (SECTION_NAMES["other"] if name in ("", "其他", "其它")
+    gave it (Simplified Chinese), kept for Simplified Chinese and unknown keys. An
+    article without a section (empty ``name``) has none in any language."""
+    if not name:
+        return ""
+    local = SECTION_NAMES.get(key) or (SECTION_NAMES["other"] if name in ("其他", "其它")
                                        else None)
     form = writing(language)
     if local is None or (form == "zh-Hans" and not is_traditional(language)):
-        return name or "其他"
+        return name
     if form == "zh-Hans":
         return local[0]
     return local[{"ja": 1, "ko": 2}.get(form, 3)]

@@ -231,8 +231,7 @@ def article_view(article: Article, context: RenderContext) -> dict[str, object]:
         "id": article.slug,
         "lang": article.language,
         "title": article.title,
-        "section": section_name(article.section_key, article.section, article.language)
-        if article.section else "",
+        "section": section_name(article.section_key, article.section, article.language),
         "authors": ("、" if is_chinese(article.language) else ", ").join(article.authors),
         "published_iso": article.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "published_local": format_datetime(article.published, book.timezone,
@@ -255,10 +254,11 @@ def render_article(article: Article, context: RenderContext) -> str:
 
 def render_chapter_opener(chapter: Chapter, context: RenderContext) -> str:
     """The opener of a chapter: its title and the list of its articles."""
+    labels = context.labels or labels_for(context.book.language)
     return render_template(
         "chapter.jinja", chapter=chapter, id=chapter.key,
         entries=[(a, context.article_href(a)) for a in chapter.articles],
-        labels=context.labels or labels_for(context.book.language),
+        count_line=article_count(labels, len(chapter.articles)),
     )
 
 

@@ -294,8 +294,9 @@ def _add_metadata(package: epub.EpubBook, book: Book) -> None:
     package.add_metadata("DC", "description",
                          f"{view['date_range']}{separator}{view['count_line']}")
     for section in dict.fromkeys(section_name(a.section_key, a.section, book.language)
-                                 for a in book.articles if a.section):
-        package.add_metadata("DC", "subject", section)
+                                 for a in book.articles):
+        if section:
+            package.add_metadata("DC", "subject", section)
 
 
 def _page(package: epub.EpubBook, uid: str, file_name: str, title: str, lang: str,
