@@ -20,8 +20,6 @@ STAMP      := $(VENV)/.installed
 #   default-jre-headless    Java for epubcheck (the W3C EPUB validator)
 #   poppler-utils           pdftotext, pdffonts, pdftoppm for the PDF tests
 #   python3-venv            the virtual environment
-SYSTEM_PACKAGES := fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
-                   libharfbuzz-subset0 default-jre-headless poppler-utils python3-venv
 
 .PHONY: all setup system epub pdf list test bench clean distclean
 

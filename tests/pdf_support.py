@@ -252,7 +252,7 @@ def render_one_document(book, target: Path, page_size: str = "A4") -> Path:
 
     from bookmaker.backends import _pdf_documents as documents
     from bookmaker.backends._pdf_assets import asset_url, stage_images
-    from bookmaker.backends.pdf import book_stylesheets, render_document, write_document
+    from bookmaker.backends.pdf import book_stylesheets, document_bytes, render_document
     from bookmaker.render import RenderContext
 
     with tempfile.TemporaryDirectory() as folder:
@@ -270,7 +270,7 @@ def render_one_document(book, target: Path, page_size: str = "A4") -> Path:
         sheets = [sheet.replace("attr(data-page)", "target-counter(attr(href), page)")
                   for sheet in book_stylesheets(page_size)]
         document = render_document(html, Path(folder), None, stylesheets=sheets)
-        write_document(document, target, b"one-document")
+        target.write_bytes(document_bytes(document, b"one-document"))
     return target
 
 

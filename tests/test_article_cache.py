@@ -138,8 +138,15 @@ def test_cache_entries_cannot_run_code(folder, tmp_path):
     assert not marker.exists()
 
 
-def test_no_cache_reads_and_writes_nothing(folder, tmp_path):
+def test_no_cache_reads_and_writes_nothing(folder, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
+    import bookmaker.pipeline
+
+    expected_plain = fresh(folder)
+    # Without a cache the digest is never needed, so files are not hashed.
+    monkeypatch.setattr(bookmaker.pipeline, "file_digest", lambda data: 1 / 0)
+    assert fresh(folder) == expected_plain
+    monkeypatch.undo()
     assert read(folder, cache, cache=False) == fresh(folder)
     assert not (cache / "articles.sqlite").exists()
     # With a cache full of wrong entries for these very files, nothing comes from it

@@ -14,7 +14,7 @@ import pytest
 from bookmaker.backends._pdf_assets import stage_images
 from bookmaker.backends._pdf_assets import asset_url
 from bookmaker.backends._pdf_fetcher import AssetFetcher, RefusedResource
-from bookmaker.backends.pdf import PdfBackend, render_document, write_document
+from bookmaker.backends.pdf import PdfBackend, document_bytes, render_document
 from bookmaker.model import Figure, LocalImage
 from bookmaker.options import Options
 
@@ -169,7 +169,7 @@ def test_raw_html_with_forbidden_images_is_refused_by_the_fetcher(tmp_path, list
     (tmp_path / "escape.png").symlink_to(PASSWD)
     with LogRecorder() as log:
         document = render_document(html, tmp_path, "A4")
-        write_document(document, tmp_path / "raw.pdf", b"raw")
+        (tmp_path / "raw.pdf").write_bytes(document_bytes(document, b"raw"))
     _assert_clean(tmp_path / "raw.pdf", listener)
     refused = [m for m in log.messages() if "refused to read" in m]
     assert len(refused) >= 8

@@ -1,8 +1,8 @@
 """The PDF format: the book typeset by WeasyPrint, in parts, into one PDF.
 
-The steps are separable: ``_pdf_documents`` makes HTML, :func:`render_document` lays a document out,
-:func:`write_document` writes it; ``_pdf_build`` typesets a book's parts (in parallel
-and from a cache) and ``_pdf_assemble`` joins them into the book.
+The steps are separable: ``_pdf_documents`` makes HTML, :func:`render_document` lays a
+document out, :func:`document_bytes` writes it; ``_pdf_build`` typesets a book's parts (in
+parallel and from a cache) and ``_pdf_assemble`` joins them into the book.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # WeasyPrint is imported only when a PDF is really written.
     import weasyprint
 
 __all__ = ["PAGE_GEOMETRY", "PdfBackend", "book_identifier", "book_stylesheets",
-           "render_document", "document_bytes", "write_document"]
+           "render_document", "document_bytes"]
 
 LOGGER = logging.getLogger("bookmaker.pdf")
 
@@ -199,11 +199,6 @@ def render_document(html: str, asset_dir: Path, page_size: str | None,
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     return document.render(font_config=font_config, stylesheets=sheets,
                            presentational_hints=False)
-
-
-def write_document(document: "weasyprint.Document", path: Path, identifier: bytes) -> None:
-    """Write laid-out pages to ``path`` with subset fonts and a stable file identifier."""
-    path.write_bytes(document_bytes(document, identifier))
 
 
 def document_bytes(document: "weasyprint.Document", identifier: bytes) -> bytes:
