@@ -51,6 +51,15 @@ _MEASURED_AT_MOST = 8
 Progress = Callable[[int, int], None]
 
 
+class StandInsKept(BuildError):
+    """Fonts the parts stood in for that could not be embedded once for the book: the
+    parts must be typeset again with their own subsets."""
+
+    def __init__(self, faces: Sequence[str]) -> None:
+        self.faces = tuple(faces)
+        super().__init__("fonts not shared: " + ", ".join(face.split("|")[0] for face in faces))
+
+
 class ArticlesFailed(BuildError):
     """Articles WeasyPrint cannot typeset, each tried alone: (article, reason) pairs."""
 
@@ -94,6 +103,8 @@ class Typesetter:
     #: Where the PDF goes: a book rebuilt to the same place reuses what its last build
     #: learnt about the length of its front matter and openers.
     destination: str = ""
+    #: Parts carry stand-ins for the fonts the book embeds once (``_pdf_font_stubs``).
+    font_stand_ins: bool = True
     #: Keys of the documents this build used; they are kept in the cache.
     used: set[str] = field(default_factory=set)
     #: How many documents were typeset (not found in the cache), per kind.
@@ -147,11 +158,15 @@ class Typesetter:
             self._report(len(runs) + 1, len(runs) + 1)
         # The workers are gone by now: the fonts are cut and the book written without them.
         summaries += [job.summary for job in navigation + parts]
+        uses = uses_from_summaries(s for s in summaries if s)
         try:
-            fonts = share_programs(uses_from_summaries(s for s in summaries if s))
+            fonts = share_programs(uses)
         except Exception as exc:  # sharing only saves space: each part keeps its own
             LOGGER.debug("fonts not shared: %s", exc)
             fonts = {}
+        kept = sorted({use.face for use in uses if use.stand_in and use.face not in fonts})
+        if kept:
+            raise StandInsKept(kept)
         self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]
                        + sources, numbers, fonts)
         self.cache.prune(self.used)
@@ -162,7 +177,8 @@ class Typesetter:
                  measure: bool = False, folio_sample: bool = False) -> _Job:
         """Find a document in the cache, or hand it to a worker."""
         kind += "-measure" if measure else ""
-        key = self.cache.key(kind, html, stylesheets)
+        key = self.cache.key(kind if self.font_stand_ins else kind + "-own-fonts", html,
+                             stylesheets)
         if key in self._jobs:
             return self._jobs[key]
         job = self._jobs[key] = _Job(key, html)
@@ -177,7 +193,7 @@ class Typesetter:
         self.typeset[kind] = self.typeset.get(kind, 0) + 1
         job.future = self.renderer.submit(RenderTask(
             str(self.cache.path(job.key)), html, stylesheets, str(self.asset_dir), sheets,
-            measure, folio_sample))
+            measure, folio_sample, self.font_stand_ins))
         return job
 
     def _finish(self, job: _Job) -> dict[str, Any]:

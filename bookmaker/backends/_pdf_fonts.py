@@ -8,7 +8,9 @@ each font program of its part, which face it comes from and which glyphs it hold
 before assembling, the main process finds each face on disk through fontconfig, checks
 that it is the very face the parts used, and subsets it once with HarfBuzz (the same
 steps and flags as WeasyPrint). A face that cannot be found, checked or subset keeps
-its per-part copies: the book is bigger, never wrong.
+its per-part copies: the book is bigger, never wrong. (Parts usually carry only a
+stand-in for a face shared this way, see ``_pdf_font_stubs``; a stand-in that cannot be
+replaced has its parts typeset again.)
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 @dataclass(frozen=True)
 class ProgramUse:
     """An embedded font program of a part: its object number, the face it was cut from
-    and the glyph ids it holds."""
+    and the glyph ids its text draws with."""
 
     number: int
     face: str
     glyphs: tuple[int, ...]
+    #: The program is a stand-in holding none of those glyphs (``_pdf_font_stubs``):
+    #: the book must not be written unless it is replaced.
+    stand_in: bool = False
 
 
 # -- in the worker: what a part embeds ----------------------------------------------------
@@ -148,7 +153,7 @@ def share_programs(uses: Iterable[ProgramUse]) -> dict[str, SharedProgram]:
         return {}
     shared: dict[str, SharedProgram] = {}
     for face, wanted in sorted(glyphs.items()):
-        source = _find_face(face)
+        source = find_face(face)
         program = harfbuzz.subset(*source, sorted(wanted)) if source else None
         if program is None:
             LOGGER.debug("font %s: each part keeps its own subset", face.split("|")[0])
@@ -159,7 +164,12 @@ def share_programs(uses: Iterable[ProgramUse]) -> dict[str, SharedProgram]:
     return shared
 
 
-def _find_face(face: str) -> tuple[str, int] | None:
+def rewritten(tables: Iterable[str]) -> bool:
+    """Whether a face with these tables is rewritten by WeasyPrint beyond subsetting."""
+    return not _REWRITTEN_TABLES.isdisjoint(tables)
+
+
+def find_face(face: str) -> tuple[str, int] | None:
     """The file and index of the installed face whose key is ``face``."""
     from fontTools.ttLib import TTFont
 
@@ -173,7 +183,7 @@ def _find_face(face: str) -> tuple[str, int] | None:
         path, _, index = line.partition("\t")
         try:
             font = TTFont(path, fontNumber=int(index or 0), lazy=True)
-            if _key(font) == face and not _REWRITTEN_TABLES & set(font.keys()):
+            if _key(font) == face and not rewritten(font.keys()):
                 return path, int(index or 0)
         except Exception:  # an unreadable candidate is no match
             continue
@@ -281,5 +291,6 @@ class _HarfBuzz:
 
 def uses_from_summaries(summaries: Iterable[Mapping[str, Any]]) -> list[ProgramUse]:
     """The program uses that workers stored in their parts' summaries."""
-    return [ProgramUse(number, face, tuple(glyphs))
-            for summary in summaries for number, face, glyphs in summary.get("fonts", [])]
+    return [ProgramUse(number, face, tuple(glyphs), bool(stand_in))
+            for summary in summaries
+            for number, face, glyphs, stand_in in summary.get("fonts", [])]

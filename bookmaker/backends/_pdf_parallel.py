@@ -16,7 +16,7 @@ import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -45,6 +45,8 @@ class RenderTask:
     measure: bool = False
     #: The document is the page-number sample: say how to write any page number.
     folio_sample: bool = False
+    #: Faces the book embeds once get a stand-in here (``_pdf_font_stubs``).
+    font_stand_ins: bool = False
 
 
 def render_part(task: RenderTask) -> dict[str, Any]:
@@ -52,11 +54,13 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     from . import pdf
     from ..atomic import atomic_path
     from ._pdf_folios import analyse
+    from ._pdf_font_stubs import stand_ins
     from ._pdf_fragment import Fragment, fragment_from_pdf, write_fragment
 
     started = time.perf_counter()
     capture = _Capture()
     folio = None
+    stubbed: set[str] = set()
     try:
         with capture, _collector_paused():
             document = pdf.render_document(task.html, Path(task.asset_dir), None,
@@ -70,7 +74,8 @@ def render_part(task: RenderTask) -> dict[str, Any]:
                     (name, index, 0.0, 0.0) for index, page in enumerate(document.pages)
                     for name in sorted(page.anchors)])
             else:
-                rendered = pdf.document_bytes(document, b"bookmaker-part")
+                with stand_ins() if task.font_stand_ins else nullcontext(stubbed) as stubbed:
+                    rendered = pdf.document_bytes(document, b"bookmaker-part")
                 del document
                 fragment, programs = fragment_from_pdf(rendered, content_pages)
                 if task.folio_sample:
@@ -80,7 +85,8 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     except Exception as exc:  # WeasyPrint and pypdf fail in many ways; say how, in one line.
         raise BuildError(f"{type(exc).__name__}: {exc}") from None
     summary = {"pages": content_pages, "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
-               "fonts": [[use.number, use.face, list(use.glyphs)] for use in programs],
+               "fonts": [[use.number, use.face, list(use.glyphs), use.face in stubbed]
+                         for use in programs],
                "logs": capture.records,
                "seconds": round(time.perf_counter() - started, 2), "process": os.getpid(),
                "folio": folio}

@@ -1,0 +1,117 @@
+"""Parts carry one-glyph stand-ins for the faces the book embeds once, and a stand-in
+never reaches a book: the parts are typeset again with their own subsets instead."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from pathlib import Path
+
+import pypdf
+import pytest
+from fontTools.ttLib import TTFont
+
+from bookmaker.backends import _pdf_font_stubs, _pdf_fonts
+from bookmaker.backends._pdf_fonts import _mapped_glyphs
+from bookmaker.backends._pdf_fragment import read_fragment
+from bookmaker.collector import collect
+from bookmaker.options import Options
+
+from pdf_support import make_article, page_texts, part_backend, squeeze
+
+#: An article with signs no CJK face has (DejaVu, a TrueType face, draws them).
+_SIGNS = "<p>倒置的和号⅋与字母ǅ出现在这篇报道里。</p>" * 2
+
+
+@pytest.fixture(scope="module")
+def book():
+    articles = [make_article(index) for index in range(1, 5)]
+    articles.append(make_article(7, body=_SIGNS, title="数学符号"))
+    return collect(articles, Options(group_by="none")).book
+
+
+def _write(book, folder: Path, stand_ins: bool = True) -> tuple[Path, object]:
+    backend = part_backend()
+    backend.font_stand_ins = stand_ins
+    written = backend.write(book, folder / "book.pdf",
+                            Options(jobs=1, cache_dir=folder / "cache"))
+    assert backend.left_out == ()
+    return written, backend
+
+
+def _glyph_counts(pdf: Path) -> list[tuple[str, int, int]]:
+    """(font name, glyphs in its program, highest glyph its text draws) per font."""
+    reader = pypdf.PdfReader(pdf)
+    found = []
+    for number in range(1, int(reader.trailer["/Size"])):
+        font = reader.get_object(number)
+        if not (hasattr(font, "get") and font.get("/Subtype") == "/Type0"):
+            continue
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        key = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
+        program = TTFont(io.BytesIO(descriptor[key].get_object().get_data()), lazy=True)
+        drawn = _mapped_glyphs(font["/ToUnicode"].get_object().get_data())
+        found.append((str(font["/BaseFont"]), program["maxp"].numGlyphs, max(drawn)))
+    return found
+
+
+def test_parts_carry_stand_ins_and_the_book_whole_faces(book, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    written, _ = _write(book, tmp_path)
+    parts = [read_fragment(path) for path in (tmp_path / "cache").rglob("*.part")]
+    stood_in = {face.split("|")[0] for _, summary in parts
+                for _, face, _, stand_in in summary.get("fonts", []) if stand_in}
+    assert "NotoSerifCJKsc-Regular" in stood_in
+    assert any(name.startswith("DejaVu") for name in stood_in), stood_in
+    for fragment, summary in parts:
+        for number, face, glyphs, stand_in in summary.get("fonts", []):
+            if not stand_in or number not in fragment.objects:
+                continue
+            program = TTFont(io.BytesIO(zlib.decompress(fragment.objects[number][1])))
+            assert program["maxp"].numGlyphs == 1 < len(glyphs), face
+    # In the book, every font's program holds every glyph its text draws.
+    counts = _glyph_counts(written)
+    assert counts and all(glyphs > drawn for _, glyphs, drawn in counts), counts
+    assert squeeze("倒置的和号⅋与字母ǅ出现在") in squeeze("".join(page_texts(written)))
+
+
+def test_stand_ins_change_nothing_in_the_book(book, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    with_stand_ins, _ = _write(book, tmp_path / "a")
+    own_subsets, _ = _write(book, tmp_path / "b", stand_ins=False)
+    assert with_stand_ins.read_bytes() == own_subsets.read_bytes()
+    own_parts = sum(path.stat().st_size for path in (tmp_path / "b").rglob("*.part"))
+    stand_in_parts = sum(path.stat().st_size for path in (tmp_path / "a").rglob("*.part"))
+    assert stand_in_parts < 0.7 * own_parts
+
+
+def test_a_face_this_process_cannot_find_keeps_its_own_subset(book, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    found = _pdf_fonts.find_face
+    monkeypatch.setattr(_pdf_font_stubs, "find_face", lambda face: None if face.startswith(
+        "DejaVu") else found(face))
+    _pdf_font_stubs._shared.cache_clear()
+    try:
+        written, _ = _write(book, tmp_path)
+    finally:
+        _pdf_font_stubs._shared.cache_clear()
+    uses = [use for path in (tmp_path / "cache").rglob("*.part")
+            for use in read_fragment(path)[1].get("fonts", [])]
+    assert any(face.startswith("DejaVu") and not stand_in for _, face, _, stand_in in uses)
+    assert not any(face.startswith("DejaVu") and stand_in for _, face, _, stand_in in uses)
+    assert any(face.startswith("NotoSerifCJK") and stand_in for _, face, _, stand_in in uses)
+    assert all(glyphs > drawn for _, glyphs, drawn in _glyph_counts(written))
+
+
+def test_a_stand_in_the_book_cannot_replace_means_typesetting_again(book, tmp_path,
+                                                                    monkeypatch):
+    """The workers found a face that the assembler then fails to cut: no stand-in may
+    reach the book, so the parts are typeset again with their own subsets."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(_pdf_fonts._HarfBuzz, "subset", lambda *args: None)
+    written, backend = _write(book, tmp_path / "a")
+    counts = _glyph_counts(written)
+    assert counts and all(glyphs > drawn for _, glyphs, drawn in counts), counts
+    assert backend.last_typeset.get("part", 0) >= 2
+    expected, _ = _write(book, tmp_path / "b", stand_ins=False)
+    assert written.read_bytes() == expected.read_bytes()
