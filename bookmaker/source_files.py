@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Iterable
 
@@ -77,10 +78,11 @@ def _article_files(folder: Path) -> list[tuple[Path, Path]]:
 def read_article_file(path: Path) -> bytes:
     """The bytes of the article file at ``path``; raises :class:`ArticleError` only."""
     try:
-        if path.is_dir():
+        found = path.stat()
+        if stat.S_ISDIR(found.st_mode):
             with os.scandir(path):  # raises why the folder could not be searched
                 raise ArticleError(path, "a folder, not an article file")
-        size = path.stat().st_size
+        size = found.st_size
         if size > MAX_FILE_BYTES:
             raise ArticleError(path, f"too large ({size / 2**20:.1f} MB; "
                                      f"the limit is {MAX_FILE_BYTES // 2**20} MB)")

@@ -28,7 +28,6 @@ from ..errors import BuildError
 from ..model import Article, Book
 from ..work_sharing import usable_cpus
 from ..options import Options
-from ..render import RenderContext
 from . import _pdf_documents as documents
 from . import _pdf_folios as folios
 from ._pdf_assemble import Furniture, write_book
@@ -124,7 +123,7 @@ class Typesetter:
         self.content_sheets = self.base_sheets + (documents.CONTENT_ONLY_CSS,)
         self._logged: set[tuple[str, int, str]] = set()
         self._parts_done = 0
-        context = self._context = documents.print_context(self.book, image_names)
+        self._context = documents.print_context(self.book, image_names)
         runs = self._runs = split_articles(list(self.book.articles), *self.part_articles)
         self._opener_runs = opener_runs(self.book.chapters)
         jobs = self.options.jobs or usable_cpus()
@@ -144,13 +143,10 @@ class Typesetter:
                 # A new or changed article: something will be typeset, so the workers
                 # get ready while this process makes the parts' HTML.
                 self.renderer.prepare(self.content_sheets, str(self.asset_dir))
-            measured = [] if memory.navigation else self._navigation(
-                context, zeros, measure=True)
-            parts = self._parts(runs, context, zeros,
-                                lambda jobs: self._speculate(jobs, memory, zeros))
+            measured = [] if memory.navigation else self._navigation(zeros, measure=True)
+            parts = self._parts(zeros, lambda jobs: self._speculate(jobs, memory, zeros))
             page_map, navigation, parts = self._settle(
-                runs, parts, context,
-                memory.navigation or [self._finish(job) for job in measured])
+                parts, memory.navigation or [self._finish(job) for job in measured])
             self.cache.remember(memory_name, record(
                 [job.summary for job in navigation], page_map))
             sources, numbers, summaries = self._page_numbers(
@@ -231,32 +227,31 @@ class Typesetter:
 
     # -- the book's documents ---------------------------------------------------------
 
-    def _navigation(self, context: RenderContext, page_of: Callable[[str], str],
-                    measure: bool = False) -> list[_Job]:
+    def _navigation(self, page_of: Callable[[str], str], measure: bool = False
+                    ) -> list[_Job]:
         """The front matter, then each run of chapter openers (typeset side by side)."""
         front = self._request("navigation", documents.front_document(
-            self.book, context, page_of), self.content_sheets, sheets=1, measure=measure)
+            self.book, self._context, page_of), self.content_sheets, sheets=1,
+            measure=measure)
         return [front] + [self._request("navigation", documents.openers_document(
-            self.book, chapters, context, page_of), self.content_sheets, measure=measure)
-            for chapters in self._opener_runs]
+            self.book, chapters, self._context, page_of), self.content_sheets,
+            measure=measure) for chapters in self._opener_runs]
 
     def _page_map(self, navigation: Sequence[Summary], parts: Sequence[Summary]) -> PageMap:
         """The page map of the book from the summaries of its documents, in order."""
         return PageMap(self.book, navigation[0], list(zip(self._opener_runs, navigation[1:])),
                        list(zip(self._runs, parts)))
 
-    def _articles(self, articles: tuple[Article, ...], context: RenderContext,
-                  page_of: Callable[[str], str]) -> _Job:
-        job = self._part(articles, page_of)
-        job.articles = articles
-        return job
-
     def _part(self, articles: tuple[Article, ...], page_of: Callable[[str], str],
-              measure: bool = False) -> _Job:
-        """The request for a document of ``articles`` (a part, or one article alone)."""
+              measure: bool = False, of_book: bool = False) -> _Job:
+        """The request for a document of ``articles`` (a part, or one article alone);
+        a part ``of_book`` knows its articles, to find the culprits should it fail."""
         html = documents.articles_document(self.book, articles, self._context, page_of)
-        return self._request("part", html, self.content_sheets, sheets=len(articles),
-                             measure=measure)
+        job = self._request("part", html, self.content_sheets, sheets=len(articles),
+                            measure=measure)
+        if of_book:
+            job.articles = articles
+        return job
 
     def _folios(self, block: int, pages: int = FOLIO_BLOCK) -> _Job:
         """The page-number sheet of pages ``block * FOLIO_BLOCK + 1`` on."""
@@ -264,18 +259,18 @@ class Typesetter:
         sheets = self.base_sheets + (documents.folio_css(block * FOLIO_BLOCK + 1),)
         return self._request("folios", html, sheets, sheets=pages)
 
-    def _parts(self, runs: Sequence[tuple[Article, ...]], context: RenderContext,
-               page_of: Callable[[str], str],
+    def _parts(self, page_of: Callable[[str], str],
                meanwhile: Callable[[list[_Job]], None]) -> list[_Job]:
         """Typeset every part, the longest first (so that no long part is left for one
         worker at the end), reporting progress as they are done; ``meanwhile`` is given
         the parts in book order once they are all handed out."""
+        runs = self._runs
         jobs: dict[int, _Job] = {}
         waiting: list[_Job] = []
         longest_first = sorted(range(len(runs)), key=lambda index: -sum(
             len(article.body) for article in runs[index]))
         for index in longest_first:
-            jobs[index] = self._articles(runs[index], context, page_of)
+            jobs[index] = self._part(runs[index], page_of, of_book=True)
             waiting.append(jobs[index])
             for job in [job for job in waiting if job.ready]:
                 self._part_done(job, waiting, len(runs))
@@ -313,7 +308,7 @@ class Typesetter:
         predicted = [job.summary if job.summary is not None
                      else predicted_summary(job.articles, lengths) for job in parts]
         numbers = self._page_map(memory.navigation, predicted).numbers()
-        self._navigation(self._context, lambda name: str(numbers.get(name, 0)))
+        self._navigation(lambda name: str(numbers.get(name, 0)))
 
     def _part_done(self, job: _Job, waiting: list[_Job], parts: int) -> None:
         self._finish(job)
@@ -321,8 +316,7 @@ class Typesetter:
         self._parts_done += 1
         self._report(self._parts_done, parts + 1)
 
-    def _settle(self, runs: Sequence[tuple[Article, ...]], parts: list[_Job],
-                context: RenderContext, navigation: list[dict[str, Any]]
+    def _settle(self, parts: list[_Job], navigation: list[dict[str, Any]]
                 ) -> tuple[PageMap, list[_Job], list[_Job]]:
         """Typeset what prints page numbers with the real numbers, until no page moves."""
         parts = list(parts)
@@ -333,9 +327,9 @@ class Typesetter:
             def page_of(name: str) -> str:
                 return str(numbers.get(name, 0))
 
-            final = self._navigation(context, page_of)
-            redone = {index: self._articles(articles, context, page_of)
-                      for index, (articles, job) in enumerate(zip(runs, parts))
+            final = self._navigation(page_of)
+            redone = {index: self._part(articles, page_of, of_book=True)
+                      for index, (articles, job) in enumerate(zip(self._runs, parts))
                       if "data-page=" in job.html}
             moved = [_shape(self._finish(job)) for job in final] != [
                 _shape(summary) for summary in navigation]

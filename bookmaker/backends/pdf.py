@@ -165,6 +165,8 @@ class PdfBackend:
                     typesetter.write(part, image_names)
                 break
             except StandInsKept as failure:  # rare: a face found by the workers, not here
+                if not stand_ins:
+                    raise
                 LOGGER.debug("%s; typesetting again with a subset per part", failure)
                 stand_ins = False
             except ArticlesFailed as failure:
