@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -54,8 +56,10 @@ class Run:
 class TreeSampler:
     """Samples the summed resident memory of a process and its descendants."""
 
-    def __init__(self, root: int, interval: float = SAMPLE_INTERVAL) -> None:
+    def __init__(self, root: int, interval: float = SAMPLE_INTERVAL,
+                 include_root: bool = True) -> None:
         self.root = root
+        self.include_root = include_root
         self.interval = interval
         self.peak_kb = 0
         self.peak_pss_kb = 0
@@ -98,7 +102,7 @@ class TreeSampler:
         return total
 
     def tree(self) -> list[int]:
-        """The root and every known descendant."""
+        """The root (unless left out) and every known descendant."""
         children: dict[int, list[int]] = {}
         for pid, parent in self._parents.items():
             children.setdefault(parent, []).append(pid)
@@ -107,7 +111,7 @@ class TreeSampler:
             pid = pending.pop()
             found.append(pid)
             pending.extend(children.get(pid, ()))
-        return found
+        return found if self.include_root else found[1:]
 
 
 def _parent_pid(pid: int) -> int:
@@ -136,6 +140,23 @@ def _proportional_kb(pid: int) -> int:
     return 0
 
 
+#: Runs the measured command and reports its own ``wait4`` figures in a file. The
+#: command is started from this small process rather than from the benchmark itself:
+#: Linux carries a process's peak resident size over into the program it executes, so
+#: a command started straight from the benchmark would inherit the benchmark's own
+#: peak as its ``ru_maxrss``.
+_LAUNCHER = """
+import json, os, sys, time
+report, command = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(command[0], command, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(report, "w") as handle:
+    json.dump({"wall_s": wall, "maxrss_kb": usage.ru_maxrss, "status": status}, handle)
+"""
+
+
 def measure(command: Sequence[str], timeout: float | None = None) -> Run:
     """Run ``command`` to its end: wall time, peak memory of its tree, exit status."""
     timed_out = threading.Event()
@@ -147,36 +168,40 @@ def measure(command: Sequence[str], timeout: float | None = None) -> Run:
         except ProcessLookupError:
             pass
 
-    with tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryFile() as errors, tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
         start = time.perf_counter()
-        process = subprocess.Popen(list(command), stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=errors,
-                                   start_new_session=True)
-        sampler = TreeSampler(process.pid)
+        launcher = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report), *command],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
+            start_new_session=True)
+        sampler = TreeSampler(launcher.pid, include_root=False)
         sampler.start()
-        timer = threading.Timer(timeout, kill_group, (process.pid,)) if timeout else None
+        timer = threading.Timer(timeout, kill_group, (launcher.pid,)) if timeout else None
         if timer:
             timer.start()
         try:
-            # wait4, not wait: its rusage covers this child and the descendants it waited
-            # for, and nothing else this benchmark ran.
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, _ = os.wait4(launcher.pid, 0)
         except BaseException:
-            kill_group(process.pid)
-            process.wait()
+            kill_group(launcher.pid)
+            launcher.wait()
             raise
         finally:
             if timer:
                 timer.cancel()
         wall = time.perf_counter() - start
         sampler.stop()
-        process.returncode = os.waitstatus_to_exitcode(status)
+        maxrss_kb = 0
+        if report.exists():  # the command ran to its end (not killed with the launcher)
+            figures = json.loads(report.read_text())
+            wall, maxrss_kb, status = figures["wall_s"], figures["maxrss_kb"], figures["status"]
+        launcher.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         lines = errors.read().decode("utf-8", "replace").strip().splitlines()
     return Run(wall_s=round(wall, 4), peak_rss_mb=round(sampler.peak_kb / 1024, 1),
-               largest_process_mb=round(usage.ru_maxrss / 1024, 1),
+               largest_process_mb=round(maxrss_kb / 1024, 1),
                peak_pss_mb=round(sampler.peak_pss_kb / 1024, 1),
-               samples=sampler.samples, returncode=process.returncode,
+               samples=sampler.samples, returncode=launcher.returncode,
                timed_out=timed_out.is_set(), error=lines[-1] if lines else "")
 
 

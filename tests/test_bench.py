@@ -6,6 +6,7 @@ Benchmarks are not tests: nothing here asserts how fast anything is.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -88,6 +89,21 @@ def test_memory_of_child_processes_is_counted():
     assert run.ok
     assert run.peak_rss_mb >= 80
     assert run.largest_process_mb >= 80
+
+
+def test_the_benchmark_own_memory_is_not_counted_as_the_commands():
+    """Linux carries a process's peak over into the program it executes: a small
+    command started by a big benchmark must still be measured small."""
+    big_benchmark = (
+        "import sys\n"
+        "from bookmaker._bench_measure import measure\n"
+        "held = bytearray(300 * 2**20)\n"
+        "for at in range(0, len(held), 4096):\n"
+        "    held[at] = 1\n"
+        "print(measure([sys.executable, '-c', 'pass']).largest_process_mb)\n")
+    result = subprocess.run([sys.executable, "-c", big_benchmark], capture_output=True,
+                            text=True, check=True)
+    assert float(result.stdout) < 100, result.stdout
 
 
 def test_a_run_over_its_time_cap_is_killed_with_its_children(tmp_path):

@@ -43,7 +43,7 @@ def stand_ins() -> Iterator[set[str]]:
 
 
 def _patch() -> bool:
-    """Route WeasyPrint's font subsetting through :func:`_subset`; say whether it is."""
+    """Route WeasyPrint's font subsetting through :func:`_subsetting`; say whether it is."""
     try:
         from weasyprint.pdf import fonts
     except ImportError:
@@ -63,6 +63,8 @@ def _patch() -> bool:
 
 
 def _subsetting(original: Any, harfbuzz_cut: Any, module: Any) -> Any:
+    """``Font.subset``, cutting a stand-in instead while :func:`stand_ins` asks for them."""
+
     @functools.wraps(original)
     def subset(font: Any, to_unicode: dict, hinting: bool) -> None:
         stubbed = _STUBBED.get()
