@@ -10,8 +10,9 @@ from pathlib import Path
 import pypdf
 import pytest
 from fontTools.ttLib import TTFont
+from weasyprint.pdf import fonts as weasyprint_fonts
 
-from bookmaker.backends import _pdf_font_stubs, _pdf_fonts
+from bookmaker.backends import _pdf_build, _pdf_font_stubs, _pdf_fonts
 from bookmaker.backends._pdf_fonts import _mapped_glyphs
 from bookmaker.backends._pdf_fragment import read_fragment
 from bookmaker.collector import collect
@@ -33,10 +34,37 @@ def book():
 def _write(book, folder: Path, stand_ins: bool = True) -> tuple[Path, object]:
     backend = part_backend()
     backend.font_stand_ins = stand_ins
-    written = backend.write(book, folder / "book.pdf",
-                            Options(jobs=1, cache_dir=folder / "cache"))
+    # What a process may share is remembered: the tests change it.
+    _pdf_font_stubs._shared.cache_clear()
+    try:
+        written = backend.write(book, folder / "book.pdf",
+                                Options(jobs=1, cache_dir=folder / "cache"))
+    finally:
+        _pdf_font_stubs._shared.cache_clear()
     assert backend.left_out == ()
     return written, backend
+
+
+def _font_entries(folder: Path) -> list[list]:
+    """[number, face, glyphs, stood in] of every program of every part in the cache."""
+    return [entry for path in (folder / "cache").rglob("*.part")
+            for entry in read_fragment(path)[1].get("fonts", [])]
+
+
+def _without_dejavu(monkeypatch) -> None:
+    """DejaVu cannot be found on disk (by the workers nor by the assembler)."""
+    found = _pdf_fonts.find_face
+    monkeypatch.setattr(_pdf_fonts, "find_face", lambda face: None if face.startswith(
+        "DejaVu") else found(face))
+
+
+def _rounds(monkeypatch) -> list[int]:
+    """Grows by one each time the book is typeset."""
+    rounds: list[int] = []
+    typeset = _pdf_build.Typesetter.write
+    monkeypatch.setattr(_pdf_build.Typesetter, "write",
+                        lambda self, *args: rounds.append(1) or typeset(self, *args))
+    return rounds
 
 
 def _glyph_counts(pdf: Path) -> list[tuple[str, int, int]]:
@@ -59,8 +87,8 @@ def test_parts_carry_stand_ins_and_the_book_whole_faces(book, tmp_path, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     written, _ = _write(book, tmp_path)
     parts = [read_fragment(path) for path in (tmp_path / "cache").rglob("*.part")]
-    stood_in = {face.split("|")[0] for _, summary in parts
-                for _, face, _, stand_in in summary.get("fonts", []) if stand_in}
+    stood_in = {face.split("|")[0] for _, face, _, stand_in in _font_entries(tmp_path)
+                if stand_in}
     assert "NotoSerifCJKsc-Regular" in stood_in
     assert any(name.startswith("DejaVu") for name in stood_in), stood_in
     for fragment, summary in parts:
@@ -85,18 +113,11 @@ def test_stand_ins_change_nothing_in_the_book(book, tmp_path, monkeypatch):
     assert stand_in_parts < 0.7 * own_parts
 
 
-def test_a_face_this_process_cannot_find_keeps_its_own_subset(book, tmp_path, monkeypatch):
+def test_a_face_that_cannot_be_found_keeps_its_own_subset(book, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    found = _pdf_fonts.find_face
-    monkeypatch.setattr(_pdf_font_stubs, "find_face", lambda face: None if face.startswith(
-        "DejaVu") else found(face))
-    _pdf_font_stubs._shared.cache_clear()
-    try:
-        written, _ = _write(book, tmp_path)
-    finally:
-        _pdf_font_stubs._shared.cache_clear()
-    uses = [use for path in (tmp_path / "cache").rglob("*.part")
-            for use in read_fragment(path)[1].get("fonts", [])]
+    _without_dejavu(monkeypatch)
+    written, _ = _write(book, tmp_path)
+    uses = _font_entries(tmp_path)
     assert any(face.startswith("DejaVu") and not stand_in for _, face, _, stand_in in uses)
     assert not any(face.startswith("DejaVu") and stand_in for _, face, _, stand_in in uses)
     assert any(face.startswith("NotoSerifCJK") and stand_in for _, face, _, stand_in in uses)
@@ -115,3 +136,52 @@ def test_a_stand_in_the_book_cannot_replace_means_typesetting_again(book, tmp_pa
     assert backend.last_typeset.get("part", 0) >= 2
     expected, _ = _write(book, tmp_path / "b", stand_ins=False)
     assert written.read_bytes() == expected.read_bytes()
+
+
+def test_no_stand_ins_where_the_assembler_cannot_cut_fonts(book, tmp_path, monkeypatch):
+    """Where bookmaker's HarfBuzz binding does not load (but WeasyPrint's does), a
+    stand-in could never be replaced: none is made, and the book is typeset once."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(_pdf_fonts._HarfBuzz, "load", classmethod(lambda cls: None))
+    rounds = _rounds(monkeypatch)
+    written, _ = _write(book, tmp_path)
+    uses = _font_entries(tmp_path)
+    assert uses and not any(stand_in for *_, stand_in in uses)
+    assert len(rounds) == 1
+    assert all(glyphs > drawn for _, glyphs, drawn in _glyph_counts(written))
+
+
+def test_a_face_whose_subset_fails_is_embedded_whole_never_as_its_stand_in(
+        book, tmp_path, monkeypatch):
+    """WeasyPrint keeps the whole face when HarfBuzz cannot subset it; the stand-in cut
+    just before must not be what stays."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _without_dejavu(monkeypatch)
+    cut = weasyprint_fonts.Font._harfbuzz_subset
+
+    def failing_for_dejavu(font, to_unicode, hinting):
+        if font.family.startswith("DejaVu") and len(to_unicode) > 1:
+            return None  # as WeasyPrint after "Unable to subset": file_content unchanged
+        return cut(font, to_unicode, hinting)
+
+    monkeypatch.setattr(weasyprint_fonts.Font, "_harfbuzz_subset", failing_for_dejavu)
+    written, _ = _write(book, tmp_path)
+    counts = _glyph_counts(written)
+    assert any("DejaVu" in name and glyphs > 1000 for name, glyphs, _ in counts), counts
+    assert all(glyphs > drawn for _, glyphs, drawn in counts), counts
+
+
+def test_stand_ins_a_part_does_not_list_mean_typesetting_again(book, tmp_path, monkeypatch):
+    """Should reading a part's font programs fail, its stand-ins are still known (from
+    the worker's own list) and never reach the book."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+    def unreadable(reader):
+        raise KeyError("/DescendantFonts")
+
+    monkeypatch.setattr(_pdf_fonts, "_programs", unreadable)
+    rounds = _rounds(monkeypatch)
+    written, _ = _write(book, tmp_path)
+    assert len(rounds) == 2
+    counts = _glyph_counts(written)
+    assert counts and all(glyphs > drawn for _, glyphs, drawn in counts), counts

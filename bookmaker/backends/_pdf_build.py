@@ -32,7 +32,7 @@ from . import _pdf_documents as documents
 from . import _pdf_folios as folios
 from ._pdf_assemble import Furniture, write_book
 from ._pdf_cache import PartCache, fingerprint
-from ._pdf_fonts import SharedProgram, share_programs, uses_from_summaries
+from ._pdf_fonts import SharedProgram, share_programs, stand_ins_left, uses_from_summaries
 from ._pdf_fragment import Fragment, read_fragment, read_metadata
 from ._pdf_layout import (FOLIO_BLOCK, PageMap, Summary, anchor_pages, opener_runs,
                           split_articles)
@@ -160,7 +160,7 @@ class Typesetter:
         except Exception as exc:  # sharing only saves space: each part keeps its own
             LOGGER.debug("fonts not shared: %s", exc)
             fonts = {}
-        kept = sorted({use.face for use in uses if use.stand_in and use.face not in fonts})
+        kept = stand_ins_left((s for s in summaries if s), fonts)
         if kept:
             raise StandInsKept(kept)
         self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]

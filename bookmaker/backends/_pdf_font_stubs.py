@@ -10,9 +10,10 @@ face is known by, and the part's text still maps its glyphs. Each stand-in is no
 the part's summary; the book is only written when every one of them has been replaced
 (otherwise the build typesets the parts again with their own subsets).
 
-A face is stood in for only when this process finds it on disk the way the assembler
-will (same fontconfig lookup, same checks), and only on the WeasyPrint shape this was
-written for (its HarfBuzz subsetter, static faces without colour or bitmap glyphs).
+A face is stood in for only when this process could cut it the way the assembler will
+(``_pdf_fonts.can_share``: the same HarfBuzz binding, fontconfig lookup and checks), and
+only on the WeasyPrint shape this was written for (its HarfBuzz subsetter, static faces
+without colour or bitmap glyphs).
 Anything else gets WeasyPrint's own subset, as without this module.
 """
 
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Iterator
 
-from ._pdf_fonts import face_key, find_face, rewritten
+from ._pdf_fonts import can_share, face_key, rewritten
 
 #: Set on the Font class once patched, so that applying twice changes nothing.
 _MARK = "_bookmaker_font_stubs"
@@ -70,12 +71,18 @@ def _subsetting(original: Any, harfbuzz_cut: Any, module: Any) -> Any:
         stubbed = _STUBBED.get()
         if stubbed is None or not to_unicode or not _plain(font, module):
             return original(font, to_unicode, hinting)
+        before = dict(vars(font))
         harfbuzz_cut(font, {0: ""}, hinting)
-        key = face_key(font.file_content)
+        # WeasyPrint keeps a cut only when HarfBuzz made one: otherwise nothing changed.
+        key = face_key(font.file_content) if vars(font) != before else None
         if key is not None and _shared(key):
             stubbed.add(key)
             return None
-        return original(font, to_unicode, hinting)  # not shared: a subset of its own
+        # Not shared: the face as it was, and a subset of its own (or, should that fail
+        # too, the whole face, as WeasyPrint does), never the stand-in.
+        vars(font).clear()
+        vars(font).update(before)
+        return original(font, to_unicode, hinting)
 
     return subset
 
@@ -94,5 +101,5 @@ def _plain(font: Any, module: Any) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _shared(key: str) -> bool:
-    """Whether the assembler will find the face ``key`` and cut it (asked once a process)."""
-    return find_face(key) is not None
+    """Whether the assembler will cut the face ``key`` (asked once a process)."""
+    return can_share(key)

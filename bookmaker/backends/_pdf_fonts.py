@@ -4,7 +4,7 @@ Each part is a PDF of its own, and WeasyPrint embeds in it a subset of every fac
 part uses: a book of forty parts would carry forty subsets of the same Chinese font.
 WeasyPrint subsets with HarfBuzz keeping glyph ids, so the text of every part still
 draws right from one subset holding the glyphs of all the parts. A worker notes, for
-each font program of its part, which face it comes from and which glyphs it holds;
+each font program of its part, which face it comes from and which glyphs its text draws;
 before assembling, the main process finds each face on disk through fontconfig, checks
 that it is the very face the parts used, and subsets it once with HarfBuzz (the same
 steps and flags as WeasyPrint). A face that cannot be found, checked or subset keeps
@@ -44,9 +44,6 @@ class ProgramUse:
     number: int
     face: str
     glyphs: tuple[int, ...]
-    #: The program is a stand-in holding none of those glyphs (``_pdf_font_stubs``):
-    #: the book must not be written unless it is replaced.
-    stand_in: bool = False
 
 
 # -- in the worker: what a part embeds ----------------------------------------------------
@@ -162,6 +159,11 @@ def share_programs(uses: Iterable[ProgramUse]) -> dict[str, SharedProgram]:
         data = zlib.compress(program)
         shared[face] = SharedProgram(kind + b" /Filter /FlateDecode /Length %d" % len(data), data)
     return shared
+
+
+def can_share(face: str) -> bool:
+    """Whether :func:`share_programs` finds ``face`` on disk and can cut it here."""
+    return _HarfBuzz.load() is not None and find_face(face) is not None
 
 
 def rewritten(tables: Iterable[str]) -> bool:
@@ -289,8 +291,20 @@ class _HarfBuzz:
             self.core.hb_blob_destroy(blob)
 
 
+def stand_ins_left(summaries: Iterable[Mapping[str, Any]],
+                   shared: Mapping[str, SharedProgram]) -> list[str]:
+    """The faces a part stood in for (``_pdf_font_stubs``) whose stand-ins the book would
+    keep: faces not shared, and faces a part's program list does not name (the assembler
+    replaces programs it knows of only)."""
+    left: set[str] = set()
+    for summary in summaries:
+        stood_in = set(summary.get("stand_ins", ()))
+        named = {face for _, face, _, stand_in in summary.get("fonts", ()) if stand_in}
+        left |= (stood_in - named) | {face for face in named | stood_in if face not in shared}
+    return sorted(left)
+
+
 def uses_from_summaries(summaries: Iterable[Mapping[str, Any]]) -> list[ProgramUse]:
     """The program uses that workers stored in their parts' summaries."""
-    return [ProgramUse(number, face, tuple(glyphs), bool(stand_in))
-            for summary in summaries
-            for number, face, glyphs, stand_in in summary.get("fonts", [])]
+    return [ProgramUse(number, face, tuple(glyphs))
+            for summary in summaries for number, face, glyphs, _ in summary.get("fonts", [])]

@@ -87,6 +87,7 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     summary = {"pages": content_pages, "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
                "fonts": [[use.number, use.face, list(use.glyphs), use.face in stubbed]
                          for use in programs],
+               "stand_ins": sorted(stubbed),
                "logs": capture.records,
                "seconds": round(time.perf_counter() - started, 2), "process": os.getpid(),
                "folio": folio}
