@@ -73,7 +73,10 @@ class _Job:
     """A document to typeset (or find in the cache), and its summary once done."""
 
     key: str
-    html: str
+    #: Its text prints page numbers (links to other articles): once the numbers are
+    #: known, it is typeset again with them. (Only this is kept of its HTML: the HTML of
+    #: every part of a large book would take tens of megabytes in this process.)
+    prints_numbers: bool
     future: Future | None = None
     summary: dict[str, Any] | None = None
     #: The articles of a part (none for the other documents).
@@ -177,7 +180,7 @@ class Typesetter:
                              stylesheets)
         if key in self._jobs:
             return self._jobs[key]
-        job = self._jobs[key] = _Job(key, html)
+        job = self._jobs[key] = _Job(key, "data-page=" in html)
         self.used.add(job.key)
         if self.cache.hit(job.key):
             try:
@@ -330,7 +333,7 @@ class Typesetter:
             final = self._navigation(page_of)
             redone = {index: self._part(articles, page_of, of_book=True)
                       for index, (articles, job) in enumerate(zip(self._runs, parts))
-                      if "data-page=" in job.html}
+                      if job.prints_numbers}
             moved = [_shape(self._finish(job)) for job in final] != [
                 _shape(summary) for summary in navigation]
             navigation = [job.summary for job in final]
