@@ -10,15 +10,11 @@ from zoneinfo import ZoneInfo
 
 from .labels import MONTHS_EN, calendar_date, is_traditional, section_name, writing
 from .model import Article, Chapter
+from .sections import OTHER_SECTION_NAMES, SECTIONS
 
 #: Section keys (URL path segments) in the order section chapters appear; the
 #: remaining sections follow by name, and "other" (其他) always comes last.
-SECTION_ORDER = (
-    "world", "china", "business", "opinion", "culture", "technology", "usa",
-    "asia-pacific", "science", "health", "education", "travel", "style", "sports",
-    "real-estate", "lens",
-)
-OTHER_SECTION_NAMES = ("其他", "其它", "Other")
+SECTION_ORDER = tuple(SECTIONS)
 
 #: Longest span (in days between the first and the last local date) that
 #: ``--group-by auto`` still groups by day, then by week; beyond, by month.

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .sections import (OTHER_SECTION, OTHER_SECTION_LOCAL, OTHER_SECTION_NAMES,
+                       SECTION_LANGUAGES, SECTIONS)
+
 _LABELS: dict[str, dict[str, str]] = {
     "zh-Hans": {
         "contents": "目录",
@@ -91,11 +94,18 @@ _LABELS: dict[str, dict[str, str]] = {
 
 def labels_for(language: str) -> dict[str, str]:
     """The reader-facing words for a BCP 47 ``language`` (English for unknown ones)."""
+    return _LABELS[label_language(language)]
+
+
+def label_language(language: str) -> str:
+    """The language bookmaker's words are given in for ``language``: "zh-Hans",
+    "zh-Hant", "ja", "ko" or "en" (every other language)."""
     if language in _LABELS:
-        return _LABELS[language]
+        return language
     if is_traditional(language):
-        return _LABELS["zh-Hant"]
-    return _LABELS.get(writing(language), _LABELS["en"])
+        return "zh-Hant"
+    form = writing(language)
+    return form if form in _LABELS else "en"
 
 
 def writing(language: str) -> str:
@@ -170,40 +180,15 @@ def format_date_range(first: datetime | None, last: datetime | None, timezone: s
     return f"{format_date(first, timezone, language)}{dash}{format_date(last, timezone, language)}"
 
 
-#: Section key (see ``sections``) → its name in Traditional Chinese, Japanese, Korean
-#: and English: a book, and each article page, names sections in its own language.
-SECTION_NAMES = {
-    "world": ("國際", "国際", "국제", "World"),
-    "china": ("中國", "中国", "중국", "China"),
-    "business": ("商業與經濟", "ビジネス", "비즈니스", "Business"),
-    "opinion": ("觀點與評論", "オピニオン", "오피니언", "Opinion"),
-    "culture": ("文化", "文化", "문화", "Culture"),
-    "technology": ("科技", "テクノロジー", "기술", "Technology"),
-    "usa": ("美國", "米国", "미국", "U.S."),
-    "asia-pacific": ("亞太", "アジア太平洋", "아시아·태평양", "Asia Pacific"),
-    "science": ("科學", "科学", "과학", "Science"),
-    "health": ("健康", "健康", "건강", "Health"),
-    "education": ("教育", "教育", "교육", "Education"),
-    "travel": ("旅遊", "旅行", "여행", "Travel"),
-    "style": ("時尚", "スタイル", "스타일", "Style"),
-    "sports": ("體育", "スポーツ", "스포츠", "Sports"),
-    "real-estate": ("房地產", "不動産", "부동산", "Real Estate"),
-    "lens": ("攝影", "写真", "사진", "Photography"),
-    "other": ("其他", "その他", "기타", "Other"),
-}
-
-
 def section_name(key: str, name: str, language: str) -> str:
     """The name of section ``key`` in ``language``; ``name`` is the one the reader
     gave it (Simplified Chinese), kept for Simplified Chinese and unknown keys. An
     article without a section (empty ``name``) has none in any language."""
     if not name:
         return ""
-    local = SECTION_NAMES.get(key) or (SECTION_NAMES["other"] if name in ("其他", "其它")
-                                       else None)
-    form = writing(language)
-    if local is None or (form == "zh-Hans" and not is_traditional(language)):
+    other = key == OTHER_SECTION[1] or name in OTHER_SECTION_NAMES
+    local = SECTIONS.get(key) or (OTHER_SECTION_LOCAL if other else None)
+    words = label_language(language)
+    if local is None or words == "zh-Hans":
         return name
-    if form == "zh-Hans":
-        return local[0]
-    return local[{"ja": 1, "ko": 2}.get(form, 3)]
+    return local[SECTION_LANGUAGES.index(words)]

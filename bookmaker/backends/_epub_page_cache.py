@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 #: Deflate level of every compressed entry (zipfile's default, and ebooklib's).
 COMPRESS_LEVEL = 6
 #: The modules whose code decides what an article page says (besides the templates).
-RENDERER_MODULES = ("render", "labels", "model", "nodes", "backends.epub",
+RENDERER_MODULES = ("render", "labels", "sections", "model", "nodes", "backends.epub",
                     "backends._epub_pages", "backends._epub_page_cache")
 #: Bump when the pack layout changes.
 PACK_FORMAT = 2
