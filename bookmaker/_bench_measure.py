@@ -54,12 +54,10 @@ class Run:
 
 
 class TreeSampler:
-    """Samples the summed resident memory of a process and its descendants."""
+    """Samples the summed resident memory of the descendants of a process."""
 
-    def __init__(self, root: int, interval: float = SAMPLE_INTERVAL,
-                 include_root: bool = True) -> None:
+    def __init__(self, root: int, interval: float = SAMPLE_INTERVAL) -> None:
         self.root = root
-        self.include_root = include_root
         self.interval = interval
         self.peak_kb = 0
         self.peak_pss_kb = 0
@@ -102,7 +100,7 @@ class TreeSampler:
         return total
 
     def tree(self) -> list[int]:
-        """The root (unless left out) and every known descendant."""
+        """Every known descendant of the root (the launcher, itself not measured)."""
         children: dict[int, list[int]] = {}
         for pid, parent in self._parents.items():
             children.setdefault(parent, []).append(pid)
@@ -111,7 +109,7 @@ class TreeSampler:
             pid = pending.pop()
             found.append(pid)
             pending.extend(children.get(pid, ()))
-        return found if self.include_root else found[1:]
+        return found[1:]
 
 
 def _parent_pid(pid: int) -> int:
@@ -182,7 +180,7 @@ def measure(command: Sequence[str], timeout: float | None = None) -> Run:
             [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report), *command],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
             start_new_session=True)
-        sampler = TreeSampler(launcher.pid, include_root=False)
+        sampler = TreeSampler(launcher.pid)
         sampler.start()
         timer = threading.Timer(timeout, kill_group, (launcher.pid,)) if timeout else None
         if timer:

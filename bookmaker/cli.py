@@ -12,7 +12,8 @@ from typing import Any, NoReturn, Sequence
 
 from .errors import BookmakerError, BuildError, UsageError
 from .options import Options, from_mapping, read_config
-from .summary import Progress, format_table, printable, progress_wanted, summary_lines
+from .summary import (LOSS_PREFIXES, Progress, format_table, printable, progress_wanted,
+                      summary_lines)
 
 #: Read when ``--config`` is not given and the file exists in the working folder.
 DEFAULT_CONFIG = Path("bookmaker.toml")
@@ -130,9 +131,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
 
 def _print_summary(lines: list[str], verbosity: int) -> None:
     for line in lines:
-        # Quiet keeps only what says something was lost or failed.
-        if verbosity >= 0 or line.startswith(("  skipped ", "  left out ", "Not written",
-                                                     "Failed")):
+        if verbosity >= 0 or line.startswith(LOSS_PREFIXES):
             print(printable(line), file=sys.stderr)
 
 

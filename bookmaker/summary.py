@@ -107,6 +107,10 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+#: Summary lines that say something was lost or failed: ``-q`` still prints them.
+LOSS_PREFIXES = ("  skipped ", "  left out ", "Not written", "Failed")
+
+
 def summary_lines(read: "ReadResult", collection: "Collection",
                   build: "BuildResult | None" = None, verbosity: int = 0,
                   show_duplicates: bool = False) -> list[str]:
