@@ -88,13 +88,12 @@ def _subsetting(original: Any, harfbuzz_cut: Any, module: Any) -> Any:
 
 
 def _plain(font: Any, module: Any) -> bool:
-    """Whether ``font`` is a face WeasyPrint subsets with HarfBuzz and rewrites no further."""
-    harfbuzz = getattr(module, "harfbuzz", None)
+    """Whether ``font`` is a face WeasyPrint subsets with HarfBuzz and rewrites no further
+    (its colour, bitmap and variable tables are all among the rewritten ones)."""
     try:
         cuts_with_harfbuzz = bool(getattr(module, "harfbuzz_subset", None)) and bool(
-            harfbuzz.hb_version_atleast(4, 1, 0))
-        return cuts_with_harfbuzz and not (
-            font.bitmap or font.png or font.svg or font.colr or rewritten(font.tables))
+            module.harfbuzz.hb_version_atleast(4, 1, 0))
+        return cuts_with_harfbuzz and not rewritten(font.tables)
     except AttributeError:
         return False
 

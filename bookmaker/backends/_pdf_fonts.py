@@ -298,13 +298,13 @@ def stand_ins_left(summaries: Iterable[Mapping[str, Any]],
     replaces programs it knows of only)."""
     left: set[str] = set()
     for summary in summaries:
-        stood_in = set(summary.get("stand_ins", ()))
-        named = {face for _, face, _, stand_in in summary.get("fonts", ()) if stand_in}
-        left |= (stood_in - named) | {face for face in named | stood_in if face not in shared}
+        listed = {face for _, face, _ in summary.get("fonts", ())}
+        left |= {face for face in summary.get("stand_ins", ())
+                 if face not in listed or face not in shared}
     return sorted(left)
 
 
 def uses_from_summaries(summaries: Iterable[Mapping[str, Any]]) -> list[ProgramUse]:
     """The program uses that workers stored in their parts' summaries."""
     return [ProgramUse(number, face, tuple(glyphs))
-            for summary in summaries for number, face, glyphs, _ in summary.get("fonts", [])]
+            for summary in summaries for number, face, glyphs in summary.get("fonts", [])]

@@ -48,12 +48,8 @@ def _deferring(initialise: Any, module: Any) -> Any:
     @functools.wraps(initialise)
     def init(font: Any, *args: Any, **kwargs: Any) -> None:
         read_blob = module.get_hb_object_data
-
-        def whole_face_later(hb_object: Any, *more: Any, **options: Any) -> Any:
-            # Glyph images (colour fonts) are still read at once; the face, later.
-            return read_blob(hb_object, *more, **options) if more or options else None
-
-        module.get_hb_object_data = whole_face_later
+        # The only blob ``__init__`` reads is the whole face: later, on first use.
+        module.get_hb_object_data = lambda *args, **options: None
         try:
             initialise(font, *args, **kwargs)
         finally:

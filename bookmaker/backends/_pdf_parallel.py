@@ -85,8 +85,7 @@ def render_part(task: RenderTask) -> dict[str, Any]:
     except Exception as exc:  # WeasyPrint and pypdf fail in many ways; say how, in one line.
         raise BuildError(f"{type(exc).__name__}: {exc}") from None
     summary = {"pages": content_pages, "anchors": fragment.anchors, "bookmarks": fragment.bookmarks,
-               "fonts": [[use.number, use.face, list(use.glyphs), use.face in stubbed]
-                         for use in programs],
+               "fonts": [[use.number, use.face, list(use.glyphs)] for use in programs],
                "stand_ins": sorted(stubbed),
                "logs": capture.records,
                "seconds": round(time.perf_counter() - started, 2), "process": os.getpid(),
