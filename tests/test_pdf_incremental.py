@@ -310,6 +310,10 @@ def test_workers_get_ready_before_the_first_part_is_handed_out(articles, tmp_pat
         events.append("submit"), submit(renderer, task))[1])
     _build_two_jobs(_newest_of_the_same_day(articles), tmp_path / "book.pdf", cache)
     assert events[0] == "prepare" and "submit" in events
+    # A first build too: nothing in the cache, not even the page-number sample.
+    events.clear()
+    _build_two_jobs(_book(articles[:6]), tmp_path / "first.pdf", tmp_path / "empty")
+    assert events[0] == "prepare" and "submit" in events
 
 
 def test_getting_ready_happens_in_the_workers(tmp_path):

@@ -136,16 +136,17 @@ class Typesetter:
             def zeros(name: str) -> str:
                 return placeholder(name, "0")
 
-            sample = self._request(
-                "folio-sample", documents.folio_document(self.book, 2),
-                self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
-                folio_sample=True)
             memory_name = self._memory_name()
             memory = recall(self.cache.recall(memory_name), self._opener_runs)
             if not all(memory.knows(article) for article in self.book.articles):
                 # A new or changed article: something will be typeset, so the workers
-                # get ready while this process makes the parts' HTML.
+                # get ready while this process makes the parts' HTML (before any
+                # request: the first one handed out would start the pool unprepared).
                 self.renderer.prepare(self.content_sheets, str(self.asset_dir))
+            sample = self._request(
+                "folio-sample", documents.folio_document(self.book, 2),
+                self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
+                folio_sample=True)
             measured = [] if memory.navigation else self._navigation(zeros, measure=True)
             parts = self._parts(zeros, lambda jobs: self._speculate(jobs, memory, zeros))
             page_map, navigation, parts = self._settle(
@@ -176,8 +177,9 @@ class Typesetter:
                  measure: bool = False, folio_sample: bool = False) -> _Job:
         """Find a document in the cache, or hand it to a worker."""
         kind += "-measure" if measure else ""
-        key = self.cache.key(kind if self.font_stand_ins else kind + "-own-fonts", html,
-                             stylesheets)
+        # Measuring writes no PDF, so no fonts: its layouts serve both kinds of build.
+        own_fonts = not (self.font_stand_ins or measure)
+        key = self.cache.key(kind + "-own-fonts" if own_fonts else kind, html, stylesheets)
         if key in self._jobs:
             return self._jobs[key]
         job = self._jobs[key] = _Job(key, "data-page=" in html)
