@@ -30,7 +30,7 @@ from ._pdf_assets import ASSET_SCHEME
 LOGGER = logging.getLogger("bookmaker.pdf")
 
 #: Bumped whenever the way parts are made or stored changes.
-FORMAT = "4"
+FORMAT = "5"
 #: A part nobody used for this long is removed after a build.
 KEEP_DAYS = 30
 _ASSET_REFERENCE = re.compile(re.escape(ASSET_SCHEME) + r":([A-Za-z0-9][A-Za-z0-9._-]*)")

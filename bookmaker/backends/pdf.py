@@ -201,7 +201,9 @@ def render_document(html: str, asset_dir: Path, page_size: str | None,
     from weasyprint.text.fonts import FontConfiguration
 
     from ._pdf_fetcher import AssetFetcher
+    from ._pdf_footnotes import stack_footnotes
 
+    stack_footnotes()
     fetcher = AssetFetcher(asset_dir)
     font_config = FontConfiguration()
     base_url = f"{ASSET_SCHEME}:"
