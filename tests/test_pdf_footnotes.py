@@ -37,6 +37,14 @@ def _html(notes_per_paragraph: int, *, odd_note: bool = False, seed: int = 7) ->
                              'margin: 1em 0">https://www.example.com/odd</span></span></p>')
     english = ("<p lang='en'>The council met on Tuesday<span class='link-note'>"
                "https://www.example.com/en/council</span> and agreed.</p>")
+    # Links where articles have them besides paragraphs: lists, quotes, tables, captions.
+    note = '<span class="link-note">https://www.example.com/{}</span>'
+    paragraphs[5:5] = [
+        f"<ul><li>列表{note.format('list/1')}</li><li>{_WORDS}{note.format('list/2')}</li></ul>",
+        f"<blockquote><p>引文{_WORDS}{note.format('quote')}</p></blockquote>",
+        f"<table><tr><td>表格{note.format('cell/1')}</td><td>{note.format('cell/2')}数据</td>"
+        "</tr></table>",
+        f"<figure><figcaption>图说{note.format('caption')}</figcaption></figure>"]
     return ("<html lang='zh-Hans'><body><div class='article'><h1 class='article-title'>"
             f"今日要闻</h1>{english}{''.join(paragraphs)}</div></body></html>")
 
@@ -80,7 +88,9 @@ def test_same_pages_as_weasyprints_own_measure(tmp_path, monkeypatch, notes, odd
         own = _written(tmp_path, html)
     assert stacked == own
     text = pdftotext_bytes(tmp_path, stacked)
-    assert "https://www.example.com/en/council" in text.replace("\n", "")
+    joined = text.replace("\n", "")
+    for address in ("en/council", "list/2", "quote", "cell/1", "cell/2", "caption"):
+        assert f"https://www.example.com/{address}" in joined
     assert text.count("\f") > 8  # many pages, many of them ending in a full footnote area
 
 
