@@ -11,6 +11,7 @@ STAMP      := $(VENV)/.installed
 
 # Debian/Ubuntu packages the build and the tests need:
 #   fonts-noto-cjk          CJK fonts for the PDF and the EPUB cover
+#   fonts-noto-color-emoji  emoji and flags in the PDF (else they print as empty boxes)
 #   fontconfig              fc-match, to find them
 #   libpango-1.0-0 libpangoft2-1.0-0   WeasyPrint's text layout
 #   libharfbuzz-subset0     font subsetting (WeasyPrint's, and one font per face
@@ -30,6 +31,8 @@ all: epub pdf list
 system:
 	@missing=""; wanted=""; \
 	fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk fontconfig"; \
+	fc-list ':family=Noto Color Emoji' family 2>/dev/null | grep -q . \
+	  || missing="$$missing fonts-noto-color-emoji"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 \
 	  || missing="$$missing poppler-utils"; \
