@@ -155,14 +155,20 @@ def _rewrite_body(html: str, context: RenderContext) -> str:
                 if len(parent) == 0 and not (parent.text or "").strip():
                     drop_keeping_tail(parent)
                 else:
-                    parent.set("class", (parent.get("class", "") + " no-image").strip())
+                    _add_class(parent, "no-image")
         else:
             img.set("src", src)
             img.set("alt", img.get("alt", ""))
     # A figure the reader kept without a usable image shows its caption only.
     for figure in root.iter("figure"):
-        if figure.find(".//img") is None and "no-image" not in figure.get("class", "").split():
-            figure.set("class", (figure.get("class", "") + " no-image").strip())
+        if figure.find(".//img") is None:
+            _add_class(figure, "no-image")
+    for table in root.iter("table"):
+        columns = table_columns(table)
+        if columns >= VERY_WIDE_TABLE:
+            _add_class(table, "very-wide-table")
+        elif columns >= WIDE_TABLE:
+            _add_class(table, "wide-table")
     for link in root.iter("a"):
         href = link.get("href", "")
         internal = context.internal_href(href) if href.startswith("http") else None
@@ -178,6 +184,34 @@ def _rewrite_body(html: str, context: RenderContext) -> str:
     _close_empty_elements(root)
     text = etree.tostring(root, encoding="unicode")
     return text[len("<div>"):-len("</div>")]
+
+
+#: Columns from which a table is marked wide (set smaller in print), and very wide
+#: (its columns share the text block equally): see print.css.
+WIDE_TABLE = 7
+VERY_WIDE_TABLE = 12
+#: HTML's largest column span; a larger ``colspan`` counts as this.
+_MAX_SPAN = 1000
+
+
+def table_columns(table: etree._Element) -> int:
+    """The columns of a table's widest row of its own (not of tables inside it)."""
+    rows = [child for child in table if child.tag == "tr"] + [
+        row for part in table if part.tag in ("thead", "tbody", "tfoot")
+        for row in part if row.tag == "tr"]
+    return max((sum(_span(cell) for cell in row if cell.tag in ("td", "th")) for row in rows),
+               default=0)
+
+
+def _span(cell: etree._Element) -> int:
+    span = cell.get("colspan", "1").strip()
+    return min(max(int(span), 1), _MAX_SPAN) if span.isdigit() else 1
+
+
+def _add_class(element: etree._Element, name: str) -> None:
+    classes = element.get("class", "").split()
+    if name not in classes:
+        element.set("class", " ".join([*classes, name]))
 
 
 #: Elements that HTML allows to be self-closing; every other one needs an end tag, or

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
+import pypdf
 import pytest
 from PIL import Image, ImageChops
 
@@ -44,14 +46,38 @@ def test_every_emoji_has_a_glyph(emoji_book):
         assert text.count(sign) >= 8, sign
 
 
+def test_flags_are_one_sign_each(emoji_book):
+    """A flag is a pair of regional indicators drawn as one glyph; two separate tiles
+    would each map one indicator in the font's ToUnicode."""
+    pdf, _, _ = emoji_book
+    reader = pypdf.PdfReader(pdf)
+    maps = []
+    for number in range(1, int(reader.trailer["/Size"])):
+        font = reader.get_object(number)
+        if hasattr(font, "get") and font.get("/Subtype") == "/Type0" \
+                and "Emoji" in str(font["/BaseFont"]):
+            maps.append(font["/ToUnicode"].get_object().get_data().decode("latin-1").upper())
+    assert maps
+    for flag in ("🇨🇳", "🇺🇸"):
+        assert any(f"<{flag.encode('utf-16-be').hex().upper()}>" in cmap for cmap in maps)
+
+
 def test_emoji_are_drawn_in_colour(emoji_book):
     pdf, _, folder = emoji_book
     pages = page_texts(pdf)
     number = next(i for i, page in enumerate(pages, 1) if "网友留言" in page)
-    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", str(number), "-l", str(number),
+    words = subprocess.run(["pdftotext", "-bbox", "-f", str(number), "-l", str(number),
+                            str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    lines = [(float(top), float(bottom)) for top, bottom in re.findall(
+        r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">网友留言', words)]
+    assert len(lines) == 4
+    subprocess.run(["pdftoppm", "-r", "72", "-png", "-f", str(number), "-l", str(number),
                     str(pdf), str(folder / "page")], check=True)
-    _, saturation, value = Image.open(next(folder.glob("page*.png"))).convert("HSV").split()
-    # The text is black and the paper white: only emoji bring saturated colour.
+    page = Image.open(next(folder.glob("page*.png"))).convert("HSV")
+    # Only the lines of emoji: the section label and footnote calls are red too.
+    band = page.crop((0, int(min(top for top, _ in lines)), page.width,
+                      int(max(bottom for _, bottom in lines)) + 1))
+    _, saturation, value = band.split()
     coloured = ImageChops.multiply(saturation.point(lambda s: 255 if s > 120 else 0),
                                    value.point(lambda v: 255 if v > 80 else 0))
-    assert coloured.histogram()[255] > 200
+    assert coloured.histogram()[255] > 1000

@@ -7,9 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from bookmaker.backends.pdf import PAGE_GEOMETRY
 from bookmaker.options import Options
+from bookmaker.render import RenderContext, render_article, table_columns
 
 from pdf_support import make_article, make_book, part_backend
 
@@ -26,17 +28,22 @@ def _short_cell(row: int, column: int) -> str:
     return f"{row * 30 + column:02d}"
 
 
-def _words(pdf: Path) -> list[tuple[int, str, float, float]]:
-    """(page, word, left, right) of every word, in points."""
+def _boxes(pdf: Path) -> list[tuple[int, str, float, float, float, float]]:
+    """(page, word, left, right, top, bottom) of every word, in points."""
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
-    words = []
+    found = []
     for number, page in enumerate(html.split("<page ")[1:], 1):
-        for left, right, word in re.findall(
-                r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
-                page):
-            words.append((number, word, float(left), float(right)))
-    return words
+        for left, top, right, bottom, word in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                r"([^<]*)</word>", page):
+            found.append((number, word, float(left), float(right), float(top), float(bottom)))
+    return found
+
+
+def _words(pdf: Path) -> list[tuple[int, str, float, float]]:
+    """(page, word, left, right) of every word, in points."""
+    return [box[:4] for box in _boxes(pdf)]
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +64,8 @@ def tables_pdf(tmp_path_factory):
 def test_every_cell_of_a_thirty_column_table_is_printed(tables_pdf):
     printed = {word for _, word, _, _ in _words(tables_pdf)}
     assert {_short_cell(row, column) for column in range(30) for row in range(2)} <= printed
+    # The nine columns of numbers are set smaller, but no number is broken.
+    assert {f"{row * 123456 + column}" for column in range(9) for row in range(3)} <= printed
 
 
 def test_no_word_runs_past_the_text_block(tables_pdf):
@@ -64,8 +73,42 @@ def test_no_word_runs_past_the_text_block(tables_pdf):
     page_width = geometry.width_mm * 72 / 25.4
     text_width = geometry.columns * geometry.font_pt + 0.25
     left_edge, right_edge = (page_width - text_width) / 2, (page_width + text_width) / 2
-    table_pages = {page for page, word, _, _ in _words(tables_pdf) if word == _short_cell(0, 29)}
-    assert table_pages
-    outside = [(word, left, right) for page, word, left, right in _words(tables_pdf)
-               if page in table_pages and (left < left_edge - 0.5 or right > right_edge + 0.5)]
+    words = [word for word in _words(tables_pdf) if word[0] > 1]  # after the cover
+    assert any(text == _short_cell(1, 29) for _, text, _, _ in words)
+    outside = [(page, text, left, right) for page, text, left, right in words
+               if left < left_edge - 0.5 or right > right_edge + 0.5]
     assert outside == []
+
+
+def test_cells_do_not_run_into_each_other(tables_pdf):
+    boxes = _boxes(tables_pdf)
+    cells = [box for box in boxes if re.fullmatch(r"\d+", box[1])]
+    assert len(cells) > 80
+    overlapping = [(a[1], b[1]) for a in cells for b in cells
+                   if a is not b and a[0] == b[0] and a[2] < b[2] < a[3]
+                   and a[4] < (b[4] + b[5]) / 2 < a[5]]
+    assert overlapping == []
+
+
+@pytest.mark.parametrize("html, columns", [
+    ("<table><tr><td>a</td><td>b</td></tr></table>", 2),
+    ("<table><thead><tr><th colspan='14'>t</th></tr></thead>"
+     "<tbody><tr><td>a</td></tr></tbody></table>", 14),
+    ("<table><tr><td colspan='x'>a</td><td colspan='0'>b</td><td colspan='99999'>c</td>"
+     "</tr></table>", 1002),
+    # A table inside a cell counts for itself, not for the table around it.
+    ("<table><tr><td><table><tr>" + "<td>1</td>" * 12 + "</tr></table></td><td>b</td>"
+     "</tr></table>", 2),
+    ("<table></table>", 0),
+])
+def test_columns_are_counted_per_table(html, columns):
+    assert table_columns(etree.fromstring(html)) == columns
+
+
+def test_wide_tables_are_marked_for_the_stylesheet():
+    article = make_article(3, body="<table><tr><td><table><tr>" + "<td>1</td>" * 12
+                           + "</tr></table></td>" + "<td>2</td>" * 7 + "</tr></table>")
+    context = RenderContext(book=make_book([article]), article_href=lambda a: "#",
+                            chapter_href=lambda c: "#", image_src=lambda url: None)
+    html = render_article(article, context)
+    assert re.findall(r'<table(?: class="([^"]*)")?', html) == ["wide-table", "very-wide-table"]
