@@ -279,6 +279,37 @@ def test_a_new_article_among_others_is_measured_first(articles, tmp_path, monkey
     assert lengths[list(book.articles)[0].content_hash] >= 2
 
 
+def test_navigation_is_handed_out_before_the_known_parts_are_made(articles, tmp_path,
+                                                                  monkeypatch):
+    """The numbers depend on the new article only: the navigation goes to a worker once
+    the new article's part is handed out, before this process makes the HTML of the
+    parts it only has to find in the cache."""
+    from bookmaker.backends import _pdf_documents, _pdf_parallel
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    cache = tmp_path / "cache"
+    _build_two_jobs(_book(articles[1:6]), tmp_path / "book.pdf", cache)
+    events: list[str] = []
+    submit, make = _pdf_parallel.Renderer.submit, _pdf_documents.articles_document
+
+    def recording_submit(renderer, task):
+        if "chapter-opener" in task.html or 'id="toc"' in task.html:
+            events.append("navigation")
+        return submit(renderer, task)
+
+    def recording_make(book, articles, *args, **kwargs):
+        events.append("part")
+        return make(book, articles, *args, **kwargs)
+
+    monkeypatch.setattr(_pdf_parallel.Renderer, "submit", recording_submit)
+    monkeypatch.setattr(_pdf_documents, "articles_document", recording_make)
+    book = _book([make_article(1, paragraphs=16)] + list(articles[1:6]))
+    data, typeset = _build_two_jobs(book, tmp_path / "book.pdf", cache)
+    assert typeset.get("navigation") == 2  # once each: the guessed numbers held
+    assert "part" in events[events.index("navigation"):]
+    assert data == _clean(book, tmp_path)
+
+
 def test_rebuild_with_nothing_new_starts_no_worker(articles, tmp_path, monkeypatch):
     """Every article known and every part cached: no worker process starts, not even
     to get ready, and the PDF is the same."""

@@ -148,7 +148,8 @@ class Typesetter:
                 self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
                 folio_sample=True)
             measured = [] if memory.navigation else self._navigation(zeros, measure=True)
-            parts = self._parts(zeros, lambda jobs: self._speculate(jobs, memory, zeros))
+            self._speculate(memory, zeros)
+            parts = self._parts(zeros, first=lambda run: not all(map(memory.knows, run)))
             page_map, navigation, parts = self._settle(
                 parts, memory.navigation or [self._finish(job) for job in measured])
             self.cache.remember(memory_name, record(
@@ -265,40 +266,39 @@ class Typesetter:
         return self._request("folios", html, sheets, sheets=pages)
 
     def _parts(self, page_of: Callable[[str], str],
-               meanwhile: Callable[[list[_Job]], None]) -> list[_Job]:
-        """Typeset every part, the longest first (so that no long part is left for one
-        worker at the end), reporting progress as they are done; ``meanwhile`` is given
-        the parts in book order once they are all handed out."""
+               first: Callable[[tuple[Article, ...]], bool]) -> list[_Job]:
+        """Typeset every part, reporting progress as they are done: the parts ``first``
+        picks (those with new articles), then the others (most of them found in the
+        cache), each group longest first so that no long part is left for one worker
+        at the end."""
         runs = self._runs
         jobs: dict[int, _Job] = {}
         waiting: list[_Job] = []
-        longest_first = sorted(range(len(runs)), key=lambda index: -sum(
-            len(article.body) for article in runs[index]))
-        for index in longest_first:
+        order = sorted(range(len(runs)), key=lambda index: (not first(runs[index]), -sum(
+            len(article.body) for article in runs[index])))
+        for index in order:
             jobs[index] = self._part(runs[index], page_of, of_book=True)
             waiting.append(jobs[index])
             for job in [job for job in waiting if job.ready]:
                 self._part_done(job, waiting, len(runs))
-        meanwhile([jobs[index] for index in range(len(runs))])
         while waiting:
             self._part_done(waiting[0], waiting, len(runs))
         return [jobs[index] for index in range(len(runs))]
 
-    def _speculate(self, parts: Sequence[_Job], memory: Memory,
-                   page_of: Callable[[str], str]) -> None:
-        """Hand out the navigation while the parts are typeset, numbered from what the
-        last build learnt; :meth:`_settle` then finds it typeset (or, when a number
-        turned out otherwise, typesets it again).
+    def _speculate(self, memory: Memory, page_of: Callable[[str], str]) -> None:
+        """Hand out the navigation before the parts, numbered from what the last build
+        learnt; :meth:`_settle` then finds it typeset (or, when a number turned out
+        otherwise, typesets it again).
 
-        The parts found in the cache give their own lengths; the articles of the others
-        are as long as last time, and the few new or changed ones among them are laid
-        out alone first (quick, beside the parts). With one worker nothing runs side by
-        side, so nothing is guessed.
+        Every article is as long as last time; the few new or changed ones are laid out
+        alone first (quick, and first in the workers' queue), so that the navigation,
+        the longest document of a rebuild, starts before the parts that wait for it.
+        With one worker nothing runs side by side, so nothing is guessed.
         """
         if memory.navigation is None or self.renderer.jobs < 2:
             return
         last = self._runs[-1][-1]  # its length moves no printed number
-        unknown = [article for job in parts if job.summary is None for article in job.articles
+        unknown = [article for article in self.book.articles
                    if not memory.knows(article) and article is not last]
         if len(unknown) > _MEASURED_AT_MOST:
             return
@@ -310,8 +310,7 @@ class Typesetter:
                 lengths[article.content_hash] = self._finish(job)["pages"]
         except BuildError:  # the part will say what is wrong with the article
             return
-        predicted = [job.summary if job.summary is not None
-                     else predicted_summary(job.articles, lengths) for job in parts]
+        predicted = [predicted_summary(run, lengths) for run in self._runs]
         numbers = self._page_map(memory.navigation, predicted).numbers()
         self._navigation(lambda name: str(numbers.get(name, 0)))
 
