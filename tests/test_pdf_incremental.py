@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bookmaker.backends import _pdf_cache
+from bookmaker.backends._pdf_layout import split_articles
 from bookmaker.errors import BuildError
 from bookmaker.options import Options
 
@@ -281,9 +282,8 @@ def test_a_new_article_among_others_is_measured_first(articles, tmp_path, monkey
 
 def test_navigation_is_handed_out_before_the_known_parts_are_made(articles, tmp_path,
                                                                   monkeypatch):
-    """The numbers depend on the new article only: the navigation goes to a worker once
-    the new article's part is handed out, before this process makes the HTML of the
-    parts it only has to find in the cache."""
+    """The numbers depend on the new article only: once it is measured, the navigation
+    goes to a worker before this process makes the HTML of any part."""
     from bookmaker.backends import _pdf_documents, _pdf_parallel
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
@@ -306,7 +306,10 @@ def test_navigation_is_handed_out_before_the_known_parts_are_made(articles, tmp_
     book = _book([make_article(1, paragraphs=16)] + list(articles[1:6]))
     data, typeset = _build_two_jobs(book, tmp_path / "book.pdf", cache)
     assert typeset.get("navigation") == 2  # once each: the guessed numbers held
-    assert "part" in events[events.index("navigation"):]
+    assert "navigation-measure" not in typeset  # the numbers came from memory
+    runs = split_articles(list(book.articles), *PART_ARTICLES)
+    assert events.index("navigation") == 1  # after the new article's own measure
+    assert events[events.index("navigation"):].count("part") >= len(runs)
     assert data == _clean(book, tmp_path)
 
 

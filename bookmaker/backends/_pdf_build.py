@@ -140,8 +140,8 @@ class Typesetter:
             memory = recall(self.cache.recall(memory_name), self._opener_runs)
             if not all(memory.knows(article) for article in self.book.articles):
                 # A new or changed article: something will be typeset, so the workers
-                # get ready while this process makes the parts' HTML (before any
-                # request: the first one handed out would start the pool unprepared).
+                # get ready while this process makes HTML (before any request: the
+                # first one handed out would start the pool unprepared).
                 self.renderer.prepare(self.content_sheets, str(self.asset_dir))
             sample = self._request(
                 "folio-sample", documents.folio_document(self.book, 2),
@@ -286,14 +286,14 @@ class Typesetter:
         return [jobs[index] for index in range(len(runs))]
 
     def _speculate(self, memory: Memory, page_of: Callable[[str], str]) -> None:
-        """Hand out the navigation before the parts, numbered from what the last build
+        """Hand out the navigation before any part, numbered from what the last build
         learnt; :meth:`_settle` then finds it typeset (or, when a number turned out
         otherwise, typesets it again).
 
         Every article is as long as last time; the few new or changed ones are laid out
-        alone first (quick, and first in the workers' queue), so that the navigation,
-        the longest document of a rebuild, starts before the parts that wait for it.
-        With one worker nothing runs side by side, so nothing is guessed.
+        alone first (quick), so that the navigation, the longest document of a rebuild,
+        is handed out before the parts and before this process makes their HTML. With
+        one worker nothing runs side by side, so nothing is guessed.
         """
         if memory.navigation is None or self.renderer.jobs < 2:
             return

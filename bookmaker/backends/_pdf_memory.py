@@ -4,8 +4,8 @@ Page numbers are printed before they are known: the contents and the chapter ope
 name the pages of articles that may still be typesetting. A first build guesses their
 width (:func:`guess_numbers`); a rebuild remembers how its navigation was typeset and
 how many pages each article took (:func:`record`, :func:`recall`), and from that
-predicts where each article of a part still being typeset starts
-(:func:`predicted_summary`). Every guess is checked once the real pages are known: a
+predicts where each article of every part starts (:func:`predicted_summary`), before
+any part is typeset or looked up. Every guess is checked once the real pages are known: a
 wrong one costs time, never a wrong number.
 """
 
