@@ -9,6 +9,7 @@ import re
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, Iterator, NamedTuple
 
 from PIL import Image
 
@@ -96,6 +97,44 @@ def page_texts(pdf: Path, *, layout: bool = False) -> list[str]:
 def squeeze(text: str) -> str:
     """Text without any whitespace: line breaks in a PDF say nothing about content."""
     return re.sub(r"\s+", "", text)
+
+
+class WordBox(NamedTuple):
+    """A word pdftotext found, and its box in points from the page's top left."""
+
+    page: int
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                   r'yMax="([\d.]+)">([^<]*)</word>')
+
+
+def word_boxes(pdf: Path, *, first: int | None = None, last: int | None = None
+               ) -> list[WordBox]:
+    """Every word of the pages (all, or ``first`` to ``last``) with its box."""
+    command = ["pdftotext", "-bbox"] + (["-f", str(first)] if first else []) + (
+        ["-l", str(last)] if last else []) + [str(pdf), "-"]
+    pages = subprocess.run(command, check=True, capture_output=True,
+                           text=True).stdout.split("<page ")[1:]
+    return [WordBox(number, text, float(left), float(top), float(right), float(bottom))
+            for number, page in enumerate(pages, start=first or 1)
+            for left, top, right, bottom, text in _WORD.findall(page)]
+
+
+def type0_fonts(pdf: Path, *, strict: bool = False) -> Iterator[Any]:
+    """Every composite (Type0) font dictionary of the PDF, as pypdf reads it."""
+    import pypdf
+
+    reader = pypdf.PdfReader(pdf, strict=strict)
+    for number in range(1, int(reader.trailer["/Size"])):
+        font = reader.get_object(number)
+        if hasattr(font, "get") and font.get("/Subtype") == "/Type0":
+            yield font
 
 
 def pdffonts(pdf: Path) -> list[dict[str, str]]:

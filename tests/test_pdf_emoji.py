@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 
-import pypdf
 import pytest
 from PIL import Image, ImageChops
 
@@ -14,7 +12,8 @@ from bookmaker.corpus import generate
 from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
-from pdf_support import LogRecorder, make_article, page_texts, part_backend, pdffonts, squeeze
+from pdf_support import (LogRecorder, make_article, page_texts, part_backend, pdffonts,
+                         squeeze, type0_fonts, word_boxes)
 
 #: Faces, hands, hearts, flags (pairs of regional indicators), objects, marks.
 EMOJI = "😀👍❤️🔥✅🇨🇳🇺🇸📱🌍🎉"
@@ -50,13 +49,8 @@ def test_flags_are_one_sign_each(emoji_book):
     """A flag is a pair of regional indicators drawn as one glyph; two separate tiles
     would each map one indicator in the font's ToUnicode."""
     pdf, _, _ = emoji_book
-    reader = pypdf.PdfReader(pdf)
-    maps = []
-    for number in range(1, int(reader.trailer["/Size"])):
-        font = reader.get_object(number)
-        if hasattr(font, "get") and font.get("/Subtype") == "/Type0" \
-                and "Emoji" in str(font["/BaseFont"]):
-            maps.append(font["/ToUnicode"].get_object().get_data().decode("latin-1").upper())
+    maps = [font["/ToUnicode"].get_object().get_data().decode("latin-1").upper()
+            for font in type0_fonts(pdf) if "Emoji" in str(font["/BaseFont"])]
     assert maps
     for flag in ("🇨🇳", "🇺🇸"):
         assert any(f"<{flag.encode('utf-16-be').hex().upper()}>" in cmap for cmap in maps)
@@ -66,10 +60,8 @@ def test_emoji_are_drawn_in_colour(emoji_book):
     pdf, _, folder = emoji_book
     pages = page_texts(pdf)
     number = next(i for i, page in enumerate(pages, 1) if "网友留言" in page)
-    words = subprocess.run(["pdftotext", "-bbox", "-f", str(number), "-l", str(number),
-                            str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    lines = [(float(top), float(bottom)) for top, bottom in re.findall(
-        r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">网友留言', words)]
+    lines = [(word.top, word.bottom) for word in word_boxes(pdf, first=number, last=number)
+             if word.text.startswith("网友留言")]
     assert len(lines) == 4
     subprocess.run(["pdftoppm", "-r", "72", "-png", "-f", str(number), "-l", str(number),
                     str(pdf), str(folder / "page")], check=True)

@@ -7,7 +7,6 @@ import io
 import zlib
 from pathlib import Path
 
-import pypdf
 import pytest
 from fontTools.ttLib import TTFont
 from weasyprint.pdf import fonts as weasyprint_fonts
@@ -18,7 +17,7 @@ from bookmaker.backends._pdf_fragment import read_fragment
 from bookmaker.collector import collect
 from bookmaker.options import Options
 
-from pdf_support import make_article, page_texts, part_backend, squeeze
+from pdf_support import make_article, page_texts, part_backend, squeeze, type0_fonts
 
 #: An article with signs no CJK face has (DejaVu, a TrueType face, draws them).
 _SIGNS = "<p>倒置的和号⅋与字母ǅ出现在这篇报道里。</p>" * 2
@@ -71,12 +70,8 @@ def _rounds(monkeypatch) -> list[int]:
 
 def _glyph_counts(pdf: Path) -> list[tuple[str, int, int]]:
     """(font name, glyphs in its program, highest glyph its text draws) per font."""
-    reader = pypdf.PdfReader(pdf)
     found = []
-    for number in range(1, int(reader.trailer["/Size"])):
-        font = reader.get_object(number)
-        if not (hasattr(font, "get") and font.get("/Subtype") == "/Type0"):
-            continue
+    for font in type0_fonts(pdf):
         descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
         key = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
         program = TTFont(io.BytesIO(descriptor[key].get_object().get_data()), lazy=True)

@@ -16,21 +16,17 @@ from bookmaker.corpus import generate
 from bookmaker.options import Options
 from bookmaker.reader import parse_file
 
-from pdf_support import make_article, page_texts, part_backend, squeeze
+from pdf_support import make_article, page_texts, part_backend, squeeze, type0_fonts
 
 
 def _programs(pdf) -> dict[str, set[int]]:
     """Font name without its subset tag → object numbers of the programs it draws with."""
-    reader = pypdf.PdfReader(pdf, strict=True)
     found: dict[str, set[int]] = {}
-    for number in range(1, int(reader.trailer["/Size"])):
-        font = reader.get_object(number)
-        if hasattr(font, "get") and font.get("/Subtype") == "/Type0":
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            descriptor = descriptor.get_object()
-            key = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
-            name = str(font["/BaseFont"]).split("+", 1)[-1]
-            found.setdefault(name, set()).add(descriptor.raw_get(key).idnum)
+    for font in type0_fonts(pdf, strict=True):
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        key = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
+        name = str(font["/BaseFont"]).split("+", 1)[-1]
+        found.setdefault(name, set()).add(descriptor.raw_get(key).idnum)
     return found
 
 

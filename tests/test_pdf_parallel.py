@@ -16,7 +16,8 @@ from bookmaker.reader import parse_file
 
 from pdf_support import (PART_ARTICLES, LogRecorder, article_page, assert_contents_match,
                          leader_entries, make_article, outline, page_texts, part_backend,
-                         pdffonts, render_one_document, squeeze, unexpected_warnings)
+                         pdffonts, render_one_document, squeeze, unexpected_warnings,
+                         word_boxes)
 
 
 
@@ -124,16 +125,8 @@ def test_bookmarks_point_where_the_one_document_ones_do(builds):
 
 def _number_boxes(pdf) -> list[tuple[float, ...] | None]:
     """Where each page prints its own number (pdftotext's word boxes), if it does."""
-    import subprocess
-
-    words = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                           capture_output=True, text=True).stdout.split("<page ")[1:]
-    boxes = []
-    for number, page in enumerate(words, start=1):
-        found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                           rf'yMax="([\d.]+)">{number}</word>', page)
-        boxes.append(tuple(float(v) for v in found[-1]) if found else None)
-    return boxes
+    found = {word.page: word[2:] for word in word_boxes(pdf) if word.text == str(word.page)}
+    return [found.get(number) for number in range(1, len(pypdf.PdfReader(pdf).pages) + 1)]
 
 
 def test_page_numbers_sit_where_the_one_document_ones_do(builds):

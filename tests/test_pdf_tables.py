@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -13,7 +11,7 @@ from bookmaker.backends.pdf import PAGE_GEOMETRY
 from bookmaker.options import Options
 from bookmaker.render import RenderContext, render_article, table_columns
 
-from pdf_support import make_article, make_book, part_backend
+from pdf_support import make_article, make_book, part_backend, word_boxes
 
 
 def _table(columns: int, rows: int, cell) -> str:
@@ -26,24 +24,6 @@ def _table(columns: int, rows: int, cell) -> str:
 def _short_cell(row: int, column: int) -> str:
     """Two digits, as many as a column of thirty fits on A5: "00" … "59"."""
     return f"{row * 30 + column:02d}"
-
-
-def _boxes(pdf: Path) -> list[tuple[int, str, float, float, float, float]]:
-    """(page, word, left, right, top, bottom) of every word, in points."""
-    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                          capture_output=True, text=True).stdout
-    found = []
-    for number, page in enumerate(html.split("<page ")[1:], 1):
-        for left, top, right, bottom, word in re.findall(
-                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                r"([^<]*)</word>", page):
-            found.append((number, word, float(left), float(right), float(top), float(bottom)))
-    return found
-
-
-def _words(pdf: Path) -> list[tuple[int, str, float, float]]:
-    """(page, word, left, right) of every word, in points."""
-    return [box[:4] for box in _boxes(pdf)]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +42,7 @@ def tables_pdf(tmp_path_factory):
 
 
 def test_every_cell_of_a_thirty_column_table_is_printed(tables_pdf):
-    printed = {word for _, word, _, _ in _words(tables_pdf)}
+    printed = {word.text for word in word_boxes(tables_pdf)}
     assert {_short_cell(row, column) for column in range(30) for row in range(2)} <= printed
     # The nine columns of numbers are set smaller, but no number is broken.
     assert {f"{row * 123456 + column}" for column in range(9) for row in range(3)} <= printed
@@ -73,20 +53,19 @@ def test_no_word_runs_past_the_text_block(tables_pdf):
     page_width = geometry.width_mm * 72 / 25.4
     text_width = geometry.columns * geometry.font_pt + 0.25
     left_edge, right_edge = (page_width - text_width) / 2, (page_width + text_width) / 2
-    words = [word for word in _words(tables_pdf) if word[0] > 1]  # after the cover
-    assert any(text == _short_cell(1, 29) for _, text, _, _ in words)
-    outside = [(page, text, left, right) for page, text, left, right in words
-               if left < left_edge - 0.5 or right > right_edge + 0.5]
+    words = [word for word in word_boxes(tables_pdf) if word.page > 1]  # after the cover
+    assert any(word.text == _short_cell(1, 29) for word in words)
+    outside = [word for word in words
+               if word.left < left_edge - 0.5 or word.right > right_edge + 0.5]
     assert outside == []
 
 
 def test_cells_do_not_run_into_each_other(tables_pdf):
-    boxes = _boxes(tables_pdf)
-    cells = [box for box in boxes if re.fullmatch(r"\d+", box[1])]
+    cells = [word for word in word_boxes(tables_pdf) if re.fullmatch(r"\d+", word.text)]
     assert len(cells) > 80
-    overlapping = [(a[1], b[1]) for a in cells for b in cells
-                   if a is not b and a[0] == b[0] and a[2] < b[2] < a[3]
-                   and a[4] < (b[4] + b[5]) / 2 < a[5]]
+    overlapping = [(a.text, b.text) for a in cells for b in cells
+                   if a is not b and a.page == b.page and a.left < b.left < a.right
+                   and a.top < (b.top + b.bottom) / 2 < a.bottom]
     assert overlapping == []
 
 
