@@ -32,7 +32,8 @@ from . import _pdf_documents as documents
 from . import _pdf_folios as folios
 from ._pdf_assemble import Furniture, write_book
 from ._pdf_cache import PartCache, fingerprint
-from ._pdf_fonts import SharedProgram, share_programs, stand_ins_left, uses_from_summaries
+from ._pdf_fonts import (SharedProgram, face_name, share_programs, stand_ins_left,
+                         uses_from_summaries)
 from ._pdf_fragment import Fragment, read_fragment, read_metadata
 from ._pdf_layout import (FOLIO_BLOCK, PageMap, Summary, anchor_pages, opener_runs,
                           split_articles)
@@ -56,7 +57,7 @@ class StandInsKept(BuildError):
 
     def __init__(self, faces: Sequence[str]) -> None:
         self.faces = tuple(faces)
-        super().__init__("fonts not shared: " + ", ".join(face.split("|")[0] for face in faces))
+        super().__init__("fonts not shared: " + ", ".join(map(face_name, faces)))
 
 
 class ArticlesFailed(BuildError):
@@ -138,7 +139,8 @@ class Typesetter:
 
             memory_name = self._memory_name()
             memory = recall(self.cache.recall(memory_name), self._opener_runs)
-            if not all(memory.knows(article) for article in self.book.articles):
+            unknown = [article for article in self.book.articles if not memory.knows(article)]
+            if unknown:
                 # A new or changed article: something will be typeset, so the workers
                 # get ready while this process makes HTML (before any request: the
                 # first one handed out would start the pool unprepared).
@@ -148,8 +150,9 @@ class Typesetter:
                 self.base_sheets + (documents.folio_css(folios.SAMPLE_FIRST),), sheets=2,
                 folio_sample=True)
             measured = [] if memory.navigation else self._navigation(zeros, measure=True)
-            self._speculate(memory, zeros)
-            parts = self._parts(zeros, first=lambda run: not all(map(memory.knows, run)))
+            self._speculate(memory, unknown, zeros)
+            new = set(map(id, unknown))
+            parts = self._parts(zeros, first=lambda run: any(id(a) in new for a in run))
             page_map, navigation, parts = self._settle(
                 parts, memory.navigation or [self._finish(job) for job in measured])
             self.cache.remember(memory_name, record(
@@ -158,14 +161,13 @@ class Typesetter:
                 page_map, self._finish(sample), sample)
             self._report(len(runs) + 1, len(runs) + 1)
         # The workers are gone by now: the fonts are cut and the book written without them.
-        summaries += [job.summary for job in navigation + parts]
-        uses = uses_from_summaries(s for s in summaries if s)
+        summaries = [s for s in summaries + [job.summary for job in navigation + parts] if s]
         try:
-            fonts = share_programs(uses)
+            fonts = share_programs(uses_from_summaries(summaries))
         except Exception as exc:  # sharing only saves space: each part keeps its own
             LOGGER.debug("fonts not shared: %s", exc)
             fonts = {}
-        kept = stand_ins_left((s for s in summaries if s), fonts)
+        kept = stand_ins_left(summaries, fonts)
         if kept:
             raise StandInsKept(kept)
         self._assemble(target, page_map, [self._loader(job) for job in navigation + parts]
@@ -285,21 +287,21 @@ class Typesetter:
             self._part_done(waiting[0], waiting, len(runs))
         return [jobs[index] for index in range(len(runs))]
 
-    def _speculate(self, memory: Memory, page_of: Callable[[str], str]) -> None:
+    def _speculate(self, memory: Memory, unknown: Sequence[Article],
+                   page_of: Callable[[str], str]) -> None:
         """Hand out the navigation before any part, numbered from what the last build
         learnt; :meth:`_settle` then finds it typeset (or, when a number turned out
         otherwise, typesets it again).
 
-        Every article is as long as last time; the few new or changed ones are laid out
-        alone first (quick), so that the navigation, the longest document of a rebuild,
+        Every article is as long as last time; the few ``unknown`` to ``memory`` (new or
+        changed) are laid out alone first (quick), so that the navigation, the longest document of a rebuild,
         is handed out before the parts and before this process makes their HTML. With
         one worker nothing runs side by side, so nothing is guessed.
         """
         if memory.navigation is None or self.renderer.jobs < 2:
             return
         last = self._runs[-1][-1]  # its length moves no printed number
-        unknown = [article for article in self.book.articles
-                   if not memory.knows(article) and article is not last]
+        unknown = [article for article in unknown if article is not last]
         if len(unknown) > _MEASURED_AT_MOST:
             return
         lengths = dict(memory.lengths)

@@ -121,6 +121,11 @@ def face_key(program: bytes) -> str | None:
         return None
 
 
+def face_name(face: str) -> str:
+    """The PostScript name in a face key (see :func:`face_key`)."""
+    return face.split("|")[0]
+
+
 def _key(font: Any) -> str | None:
     name = font["name"].getDebugName(6)
     head = font["head"]
@@ -153,7 +158,7 @@ def share_programs(uses: Iterable[ProgramUse]) -> dict[str, SharedProgram]:
         source = find_face(face)
         program = harfbuzz.subset(*source, sorted(wanted)) if source else None
         if program is None:
-            LOGGER.debug("font %s: each part keeps its own subset", face.split("|")[0])
+            LOGGER.debug("font %s: each part keeps its own subset", face_name(face))
             continue
         kind = b"/Subtype /OpenType" if program[:4] == b"OTTO" else b"/Length1 %d" % len(program)
         data = zlib.compress(program)
@@ -175,7 +180,7 @@ def find_face(face: str) -> tuple[str, int] | None:
     """The file and index of the installed face whose key is ``face``."""
     from fontTools.ttLib import TTFont
 
-    postscript_name = face.split("|")[0]
+    postscript_name = face_name(face)
     if shutil.which("fc-list") is None or not re.fullmatch(r"[!-~]+", postscript_name):
         return None
     listed = subprocess.run(
