@@ -36,7 +36,7 @@ Measure = tuple[float, float, float]
 
 def stack_footnotes() -> bool:
     """Make WeasyPrint measure footnote areas by stacking; say whether it now does."""
-    tools = _Tools.find()
+    tools = _find_tools()
     if tools is None:
         return False
     context_class = tools.context_class
@@ -56,21 +56,23 @@ class _Tools(NamedTuple):
     lay_out: Callable[..., tuple]
     collapse: Callable[[list[float]], float]
 
-    @classmethod
-    def find(cls) -> "_Tools | None":
-        """The installed WeasyPrint's, or None if it is not the shape this was written for."""
-        try:
-            import weasyprint
-            from weasyprint.formatting_structure import boxes, build
-            from weasyprint.layout import LayoutContext
-            from weasyprint.layout.block import block_level_layout, collapse_margin
-        except ImportError:
-            return None
-        if not (weasyprint.__version__.startswith(_WRITTEN_FOR)
-                and callable(getattr(LayoutContext, "_update_footnote_area", None))):
-            return None
-        return cls(LayoutContext, boxes, build.create_anonymous_boxes, block_level_layout,
-                   collapse_margin)
+
+@functools.cache
+def _find_tools() -> _Tools | None:
+    """The installed WeasyPrint's, or None if it is not the shape this was written for
+    (looked for once a process: every document asks)."""
+    try:
+        import weasyprint
+        from weasyprint.formatting_structure import boxes, build
+        from weasyprint.layout import LayoutContext
+        from weasyprint.layout.block import block_level_layout, collapse_margin
+    except ImportError:
+        return None
+    if not (weasyprint.__version__.startswith(_WRITTEN_FOR)
+            and callable(getattr(LayoutContext, "_update_footnote_area", None))):
+        return None
+    return _Tools(LayoutContext, boxes, build.create_anonymous_boxes, block_level_layout,
+                  collapse_margin)
 
 
 def _stacking(update: Callable[[Any], bool], tools: _Tools) -> Callable[[Any], bool]:
